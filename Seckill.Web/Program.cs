@@ -1,1 +1,45 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); app.Run(); public partial class Program;
+using Seckill.Web;
+using Seckill.Web.Http;
+using Seckill.Web.Ops;
+using Seckill.Web.Security;
+using Seckill.Web.Storage;
+
+// `Seckill.Web token --user 42 [--admin]` prints a development token and exits.
+if (TokenCommand.IsInvoked(args))
+{
+    return TokenCommand.Run(HostSetup.LoadSettings(args), args);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Settings: appsettings.json from the repository root, overridden by environment variables.
+builder.AddRepositorySettings();
+
+// Every error is application/problem+json with a code; JSON is source-generated.
+builder.Services.AddProblemResponses();
+builder.Services.AddSeckillJson();
+
+// Callers: JWT bearer (HS256), admin policy.
+builder.AddSeckillAuth();
+
+// Storage: SQLite file and in-process stock (embedded mode).
+builder.AddEmbeddedStorage();
+
+// The flash sale itself: sales, stock, checkout, order writer, expiry.
+builder.AddFlashSale();
+builder.Services.AddSeckillHealth();
+
+var app = builder.Build();
+
+app.UseProblemResponses();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapFlashSale();
+app.MapHealth();
+
+app.Run();
+return 0;
+
+/// <summary>Entry point; public so that tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

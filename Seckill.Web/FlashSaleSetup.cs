@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seckill.Web.Allocation;
+using Seckill.Web.Jobs;
+using Seckill.Web.Orders;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web;
+
+public static class FlashSaleSetup
+{
+    /// <summary>The parts above storage, the same in every mode: sales, stock, checkout, order writer, jobs.</summary>
+    public static WebApplicationBuilder AddFlashSale(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AllocationOptions>().BindConfiguration(AllocationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<IdGenerator>();
+        services.AddSingleton<SaleCatalog>();
+        services.AddSingleton<SalePublisher>();
+        services.AddSingleton<SaleStatusReader>();
+        services.AddSingleton<SoldOutBoard>();
+        services.AddSingleton<Allocator>();
+        services.AddSingleton<Restock>();
+        services.AddSingleton<Checkout>();
+        services.AddSingleton<OrderLifecycle>();
+        services.AddSingleton<OrderWriter>();
+
+        // Started after the storage's own startup services, in this order.
+        services.AddHostedService(provider => provider.GetRequiredService<OrderWriter>());
+        services.AddHostedService<ExpiryJob>();
+        services.AddHostedService<DemoSale>();
+        return builder;
+    }
+
+    public static WebApplication MapFlashSale(this WebApplication app)
+    {
+        app.MapSales();
+        app.MapStock();
+        app.MapPurchasing();
+        app.MapOrders();
+        return app;
+    }
+}

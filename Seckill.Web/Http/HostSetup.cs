@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+
+namespace Seckill.Web.Http;
+
+public static class HostSetup
+{
+    /// <summary>
+    /// Loads <c>appsettings.json</c> from the binary's folder (it lives at the repository root and
+    /// is copied next to the binary) as the lowest-precedence source, so environment variables
+    /// (<c>A__B</c>) and command-line arguments override it, whatever the working directory.
+    /// </summary>
+    public static WebApplicationBuilder AddRepositorySettings(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.Sources.Insert(0, SettingsFile());
+        // Kestrel's own cap on bodies; our JSON reader refuses far smaller ones (JsonBody.MaxBytes).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        return builder;
+    }
+
+    /// <summary>The same settings for the sub-commands that run without a host.</summary>
+    public static IConfiguration LoadSettings(string[] args) =>
+        new ConfigurationBuilder().Add(SettingsFile()).AddEnvironmentVariables().AddCommandLine(args.Skip(1).Where(a => a.Contains('=')).ToArray()).Build();
+
+    private static JsonConfigurationSource SettingsFile() => new()
+    {
+        Path = "appsettings.json",
+        Optional = true,
+        FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+    };
+}

@@ -1,0 +1,25 @@
+namespace Seckill.Web.Http;
+
+public static class ProblemResponses
+{
+    /// <summary>
+    /// Gives every response the framework produces on its own (unhandled exception, unknown
+    /// route, wrong method, auth failure) a problem body with a <c>code</c>, like ours.
+    /// </summary>
+    public static IServiceCollection AddProblemResponses(this IServiceCollection services) =>
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var extensions = context.ProblemDetails.Extensions;
+            if (!extensions.ContainsKey("code"))
+            {
+                extensions["code"] = ApiProblem.DefaultCode(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode);
+            }
+        });
+
+    public static WebApplication UseProblemResponses(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

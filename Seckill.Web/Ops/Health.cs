@@ -1,0 +1,40 @@
+using System.Data.Common;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Seckill.Web.Orders;
+
+namespace Seckill.Web.Ops;
+
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: and its storage does too (503 if not).</summary>
+public static class Health
+{
+    private const string ReadyTag = "ready";
+
+    public static IServiceCollection AddSeckillHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) });
+        return app;
+    }
+
+    private sealed class StorageHealthCheck(IOrderStore orders) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await orders.PingAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (DbException e)
+            {
+                return HealthCheckResult.Unhealthy("The orders database is unreachable.", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// The orders database (SQLite embedded, MySQL clustered). Every state change is one
+/// transaction that keeps the sale's <c>sold</c> counter equal to the units of its active orders.
+/// </summary>
+public interface IOrderStore
+{
+    /// <summary>
+    /// Writes a batch of reservations in one transaction. Each row either becomes an order
+    /// (the guarded <c>sold + n &lt;= total_stock</c> update passed and no other active order of
+    /// the user exists) or a <c>failed</c> order. Idempotent by order id: a reservation already
+    /// written reports what was written before.
+    /// </summary>
+    Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken);
+
+    Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pays an order atomically against expiry: an order whose deadline has passed is expired here
+    /// instead (reported in <paramref name="expired"/> so its stock can be returned).
+    /// </summary>
+    Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Expires up to <paramref name="limit"/> orders whose payment deadline has passed.</summary>
+    Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>Active orders of a sale: the user marks a shard must hold after a restart.</summary>
+    Task<IReadOnlyList<(long OrderId, long UserId, int Quantity)>> ListActiveAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>Sets the sale's sold counter from its active orders (the truth) and returns it.</summary>
+    Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken);
+
+    Task PingAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,43 @@
+namespace Seckill.Web.Orders;
+
+/// <summary>Order statuses as the API and the databases spell them.</summary>
+public static class OrderStatus
+{
+    /// <summary>Reserved in the shard, not yet committed to the database (never stored).</summary>
+    public const string Queued = "queued";
+    public const string AwaitingPayment = "awaiting_payment";
+    public const string Paid = "paid";
+    public const string Cancelled = "cancelled";
+    public const string Expired = "expired";
+    /// <summary>The database refused the order; its stock went back to the shard.</summary>
+    public const string Failed = "failed";
+
+    /// <summary>Active orders hold stock and count as sold; a user may hold one per sale.</summary>
+    public static bool IsActive(string status) => status is AwaitingPayment or Paid;
+}
+
+/// <summary>
+/// Stock held for one buyer on this instance's shard, on its way to becoming an order.
+/// Its <see cref="OrderId"/> is the order's id from the first moment, so every step after it
+/// (write, confirm, replay) is idempotent by that id.
+/// </summary>
+public readonly record struct Reservation(long OrderId, long SaleId, long UserId, int Quantity, long AmountCents, long CreatedAtMs);
+
+/// <summary>An order as the database holds it.</summary>
+public sealed record Order(
+    long Id, long SaleId, long UserId, int Quantity, long AmountCents, string Status, string? Reason,
+    DateTimeOffset CreatedAt, DateTimeOffset? PayBy);
+
+/// <summary>An order that stopped holding stock (cancelled or expired): its units go back to the pool.</summary>
+public readonly record struct EndedOrder(long OrderId, long SaleId, long UserId, int Quantity);
+
+/// <summary>What the database did with one reservation of a batch.</summary>
+/// <param name="RefusalCode">When refused: <c>sold_out</c> (the sold guard) or <c>already_purchased</c> (the unique index).</param>
+public readonly record struct OrderWrite(Reservation Reservation, bool Committed, string? RefusalCode);
+
+/// <summary>Units of a sale by order state, as the database counts them.</summary>
+public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed);
+
+public enum PaymentOutcome { NotFound, Paid, AlreadyPaid, Expired, Cancelled, Failed }
+
+public enum CancelOutcome { NotFound, Cancelled, AlreadyCancelled, Paid, Expired, Failed }

@@ -1,0 +1,51 @@
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// Payment, cancellation and expiry: each is one database transaction (so payment and expiry
+/// race atomically and exactly one wins), followed by returning the stock of an order that
+/// ended to the pool.
+/// </summary>
+public sealed class OrderLifecycle(IOrderStore store, Restock restock, TimeProvider time)
+{
+    public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
+    {
+        var (outcome, expired) = await store.PayAsync(orderId, time.GetUtcNow(), cancellationToken);
+        if (expired is { } order)
+        {
+            await restock.OrderEndedAsync(order);
+        }
+        return outcome;
+    }
+
+    public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
+    {
+        var (outcome, cancelled) = await store.CancelAsync(orderId, time.GetUtcNow(), cancellationToken);
+        if (cancelled is { } order)
+        {
+            await restock.OrderEndedAsync(order);
+        }
+        return outcome;
+    }
+
+    /// <summary>Expires every order past its deadline, in chunks; returns how many expired.</summary>
+    public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
+    {
+        const int Chunk = 500;
+        var total = 0;
+        while (true)
+        {
+            var expired = await store.ExpireDueAsync(time.GetUtcNow(), Chunk, cancellationToken);
+            foreach (var order in expired)
+            {
+                await restock.OrderEndedAsync(order);
+            }
+            total += expired.Count;
+            if (expired.Count < Chunk)
+            {
+                return total;
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// Turns reservations into orders: drains them from an in-process channel in batches (bounded by
+/// <see cref="OrderOptions.BatchSize"/> and <see cref="OrderOptions.BatchWindowMs"/>), writes each
+/// batch in one database transaction, then confirms the committed ones on the shard and returns
+/// the stock of refused ones. Database errors are retried with backoff; nothing is dropped.
+/// </summary>
+/// <remarks>
+/// Many producers (purchase requests), one consumer (this loop). On shutdown it stops taking new
+/// reservations and drains what is queued before the host stops.
+/// </remarks>
+public sealed partial class OrderWriter(
+    IOrderStore store, IStockShard shard, Restock restock, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
+    : BackgroundService
+{
+    private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly OrderOptions _options = options.Value;
+    private readonly Channel<PendingOrder> _queue = Channel.CreateUnbounded<PendingOrder>(QueueOptions);
+    private readonly ConcurrentDictionary<long, PendingOrder> _pending = new();
+    // Cancelled only when the host gives up waiting for the drain (its shutdown timeout).
+    private readonly CancellationTokenSource _abandon = new();
+
+    private long _enqueued;
+    private long _written;
+    // Smoothed cost of one order in milliseconds, measured on real batches; feeds the 202's etaMs.
+    private double _msPerOrder = 1;
+
+    /// <summary>Queues a reservation; false once the writer is shutting down.</summary>
+    public bool TryEnqueue(Reservation reservation, out PendingOrder pending)
+    {
+        pending = new PendingOrder(reservation, Interlocked.Increment(ref _enqueued));
+        _pending[reservation.OrderId] = pending;
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return true;
+        }
+        _pending.TryRemove(reservation.OrderId, out _);
+        return false;
+    }
+
+    /// <summary>The queued order with this id, if it is still waiting to be written.</summary>
+    public bool TryGetPending(long orderId, out PendingOrder pending) => _pending.TryGetValue(orderId, out pending!);
+
+    /// <summary>How many orders are ahead of this one (itself included) and a time estimate from the measured rate.</summary>
+    public (long Position, long EtaMs) PositionOf(PendingOrder pending)
+    {
+        var position = Math.Max(1, pending.Sequence - Volatile.Read(ref _written));
+        return (position, (long)Math.Ceiling(position * Volatile.Read(ref _msPerOrder)));
+    }
+
+    /// <summary>Orders queued and not yet written.</summary>
+    public long Backlog => Volatile.Read(ref _enqueued) - Volatile.Read(ref _written);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingOrder>(_options.BatchSize);
+        // The loop ends when the channel is completed (shutdown) and empty, not on stoppingToken:
+        // queued reservations are acknowledged purchases and get written first.
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            Fill(reader, batch);
+            if (batch.Count < _options.BatchSize && _options.BatchWindowMs > 0 && !stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.BatchWindowMs, CancellationToken.None);
+                Fill(reader, batch);
+            }
+            if (!await WriteAsync(batch))
+            {
+                LogAbandoned(batch.Count + reader.Count);
+                return;
+            }
+            batch.Clear();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await using var giveUp = cancellationToken.Register(_abandon.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
+    }
+
+    private void Fill(ChannelReader<PendingOrder> reader, List<PendingOrder> batch)
+    {
+        while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+        }
+    }
+
+    /// <summary>Writes one batch, retrying database failures with backoff; false if abandoned at shutdown.</summary>
+    private async Task<bool> WriteAsync(List<PendingOrder> batch)
+    {
+        var reservations = new Reservation[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            reservations[i] = batch[i].Reservation;
+        }
+
+        var backoff = TimeSpan.FromMilliseconds(50);
+        IReadOnlyList<OrderWrite> writes;
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                writes = await store.WriteAsync(reservations, _options.PaymentTimeout, _abandon.Token);
+                break;
+            }
+            catch (DbException e)
+            {
+                LogWriteFailed(e, batch.Count, backoff.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(backoff, _abandon.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                started = Stopwatch.GetTimestamp();
+            }
+            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        MeasureRate(batch.Count, Stopwatch.GetElapsedTime(started));
+
+        var committed = new List<Reservation>(writes.Count);
+        foreach (var write in writes)
+        {
+            if (write.Committed)
+            {
+                committed.Add(write.Reservation);
+            }
+            else
+            {
+                LogRefused(write.Reservation.OrderId, write.Reservation.SaleId, write.RefusalCode);
+                await restock.ReservationFailedAsync(write.Reservation);
+            }
+        }
+        await shard.ConfirmAsync(committed);
+
+        // Only now leave the pending table: a reader that misses it here finds the order in the database.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _pending.TryRemove(batch[i].Reservation.OrderId, out _);
+            batch[i].Complete(writes[i]);
+        }
+        Interlocked.Add(ref _written, batch.Count);
+        return true;
+    }
+
+    private void MeasureRate(int orders, TimeSpan took)
+    {
+        var sample = Math.Max(took.TotalMilliseconds, 0.01) / orders;
+        Volatile.Write(ref _msPerOrder, 0.8 * Volatile.Read(ref _msPerOrder) + 0.2 * sample);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a batch of {Count} orders failed; retrying in {BackoffMs} ms")]
+    private partial void LogWriteFailed(Exception e, int count, double backoffMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused order {OrderId} of sale {SaleId} ({Code}); its stock was returned")]
+    private partial void LogRefused(long orderId, long saleId, string? code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown timed out with {Count} reservations not written; they are replayed or re-derived at the next start")]
+    private partial void LogAbandoned(int count);
+}

@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Seckill.Web.Http;
+using Seckill.Web.Security;
+
+namespace Seckill.Web.Orders;
+
+public sealed record OrderResponse(
+    long OrderId, long SaleId, long UserId, int Quantity, decimal Amount, string Status,
+    long? Position = null, long? EtaMs = null, string? Reason = null, DateTimeOffset? PayBy = null);
+
+public sealed record OrderStatusResponse(string Status);
+
+public static class OrdersApi
+{
+    private static readonly CachedProblem OrderNotFound = new(StatusCodes.Status404NotFound, "order_not_found", "Not found.", "There is no such order.");
+    private static readonly CachedProblem StillQueued = new(StatusCodes.Status409Conflict, "queued", "Not yet.", "The order is still queued; try again in a moment.");
+
+    public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
+    {
+        var orders = app.MapGroup("/api/orders/{id}").RequireAuthorization();
+        orders.MapGet("", GetAsync);
+        orders.MapPost("/pay", PayAsync);
+        orders.MapPost("/cancel", CancelAsync);
+        return app;
+    }
+
+    private static async Task<Results<Ok<OrderResponse>, CachedProblem>> GetAsync(
+        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var orderId))
+        {
+            return RouteIds.Invalid;
+        }
+        // The pending table first: the writer removes an order from it only after committing it,
+        // so an order missing there is either in the database or does not exist.
+        if (writer.TryGetPending(orderId, out var pending))
+        {
+            var r = pending.Reservation;
+            if (!CanSee(user, r.UserId))
+            {
+                return OrderNotFound;
+            }
+            var (position, etaMs) = writer.PositionOf(pending);
+            return TypedResults.Ok(new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs));
+        }
+        var order = await store.FindAsync(orderId, cancellationToken);
+        if (order is null || !CanSee(user, order.UserId))
+        {
+            return OrderNotFound;
+        }
+        return TypedResults.Ok(new OrderResponse(order.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
+            Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null));
+    }
+
+    private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> PayAsync(
+        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+    {
+        var (orderId, refusal) = await FindOwnAsync(id, user, writer, store, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        return await lifecycle.PayAsync(orderId, cancellationToken) switch
+        {
+            PaymentOutcome.Paid or PaymentOutcome.AlreadyPaid => TypedResults.Ok(new OrderStatusResponse(OrderStatus.Paid)),
+            PaymentOutcome.Expired => ApiProblem.Conflict("expired", "The payment deadline has passed; the order expired."),
+            PaymentOutcome.Cancelled => ApiProblem.Conflict("cancelled", "The order was cancelled."),
+            PaymentOutcome.Failed => ApiProblem.Conflict("failed", "The order failed and holds no stock."),
+            _ => OrderNotFound,
+        };
+    }
+
+    private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> CancelAsync(
+        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+    {
+        var (orderId, refusal) = await FindOwnAsync(id, user, writer, store, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+        return await lifecycle.CancelAsync(orderId, cancellationToken) switch
+        {
+            CancelOutcome.Cancelled or CancelOutcome.AlreadyCancelled => TypedResults.Ok(new OrderStatusResponse(OrderStatus.Cancelled)),
+            CancelOutcome.Paid => ApiProblem.Conflict("paid", "A paid order cannot be cancelled here; ask for a refund."),
+            CancelOutcome.Expired => ApiProblem.Conflict("expired", "The order already expired."),
+            CancelOutcome.Failed => ApiProblem.Conflict("failed", "The order failed and holds no stock."),
+            _ => OrderNotFound,
+        };
+    }
+
+    /// <summary>The order id if the caller may act on it; an order still queued cannot be paid or cancelled yet.</summary>
+    private static async Task<(long OrderId, CachedProblem? Refusal)> FindOwnAsync(
+        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var orderId))
+        {
+            return (0, RouteIds.Invalid);
+        }
+        if (writer.TryGetPending(orderId, out var pending))
+        {
+            return (orderId, CanSee(user, pending.Reservation.UserId) ? StillQueued : OrderNotFound);
+        }
+        var order = await store.FindAsync(orderId, cancellationToken);
+        return order is not null && CanSee(user, order.UserId) ? (orderId, null) : (orderId, OrderNotFound);
+    }
+
+    // Someone else's order is reported as missing rather than forbidden, so ids cannot be probed.
+    private static bool CanSee(ClaimsPrincipal user, long ownerId) => user.IsAdmin() || user.UserId() == ownerId;
+}

@@ -1,0 +1,31 @@
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// A reservation handed to the <see cref="OrderWriter"/> and not yet written: what the buyer's
+/// request waits on, and what <c>GET /api/orders/{id}</c> shows as <c>queued</c>.
+/// </summary>
+/// <remarks>Written once by the writer (<see cref="Complete"/>), awaited by any number of readers.</remarks>
+public sealed class PendingOrder(Reservation reservation, long sequence)
+{
+    private readonly TaskCompletionSource<OrderWrite> _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Reservation Reservation { get; } = reservation;
+
+    /// <summary>Place in the writer's queue since the process started (1-based).</summary>
+    public long Sequence { get; } = sequence;
+
+    public Task<OrderWrite> Written => _written.Task;
+
+    internal void Complete(OrderWrite write) => _written.TrySetResult(write);
+
+    /// <summary>Waits up to <paramref name="wait"/> for the write; false when it is still queued.</summary>
+    public async ValueTask<bool> WaitAsync(TimeSpan wait)
+    {
+        if (!_written.Task.IsCompleted && wait > TimeSpan.Zero)
+        {
+            // Suppress the timeout exception: running out of time is the expected 202 path.
+            await ((Task)_written.Task.WaitAsync(wait)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        return _written.Task.IsCompleted;
+    }
+}

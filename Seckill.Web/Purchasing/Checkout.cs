@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Options;
+using Seckill.Web.Allocation;
+using Seckill.Web.Orders;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Purchasing;
+
+public enum PurchaseStatus : byte
+{
+    /// <summary>The order is committed in the database (201).</summary>
+    Committed,
+    /// <summary>The reservation is recorded and the order is queued for the writer (202).</summary>
+    Queued,
+    /// <summary>The database refused the order within the wait; its stock was returned.</summary>
+    Refused,
+    UnknownSale,
+    InvalidQuantity,
+    NotStarted,
+    Ended,
+    SoldOut,
+    AlreadyPurchased,
+    /// <summary>The instance is shutting down and takes no new orders.</summary>
+    Unavailable,
+}
+
+/// <param name="OrderId">The new order (Committed, Queued, Refused) or the one the buyer holds (AlreadyPurchased).</param>
+/// <param name="RefusalCode">With Refused: why the database refused the order.</param>
+public readonly record struct PurchaseOutcome(PurchaseStatus Status, long OrderId = 0, long Position = 0, long EtaMs = 0, string? RefusalCode = null)
+{
+    public static implicit operator PurchaseOutcome(PurchaseStatus status) => new(status);
+}
+
+/// <summary>
+/// The purchase path (ARCHITECTURE §2) after authentication and validation: every refusal
+/// that can be decided in memory is decided before any stock is touched; the winners reserve
+/// on the shard in one atomic step and are handed to the <see cref="OrderWriter"/>.
+/// </summary>
+/// <remarks>
+/// Hot path: a refused request allocates nothing and does no I/O (sale from the catalog,
+/// sold-out flag and buyer marks in memory).
+/// </remarks>
+public sealed class Checkout(
+    SaleCatalog catalog, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
+    Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
+{
+    // A reservation that lost the stock a refill just brought tries again, a few times at most.
+    private const int ReserveAttempts = 3;
+    private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
+
+    public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity)
+    {
+        if (!catalog.TryGet(saleId, out var sale))
+        {
+            return new(PurchaseStatus.UnknownSale);
+        }
+        if (quantity < 1 || quantity > sale.PerUserLimit)
+        {
+            return new(PurchaseStatus.InvalidQuantity);
+        }
+        var now = time.GetUtcNow();
+        if (!sale.HasStarted(now))
+        {
+            return new(PurchaseStatus.NotStarted);
+        }
+        if (sale.HasEnded(now))
+        {
+            return new(PurchaseStatus.Ended);
+        }
+        if (shard.TryGetKnownOrder(saleId, userId, out var existing))
+        {
+            return new(new PurchaseOutcome(PurchaseStatus.AlreadyPurchased, existing));
+        }
+        if (soldOut.IsSoldOut(saleId, out var observed))
+        {
+            return new(PurchaseStatus.SoldOut);
+        }
+        var reservation = new Reservation(ids.Next(), saleId, userId, (int)quantity, sale.PriceCents * quantity, now.ToUnixTimeMilliseconds());
+        return ReserveAsync(sale, reservation, observed);
+    }
+
+    private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
+    {
+        var result = await shard.ReserveAsync(reservation);
+        for (var attempt = 1; result.Status == ReserveStatus.Insufficient && attempt < ReserveAttempts; attempt++)
+        {
+            if (await allocator.RefillAsync(sale.Id, reservation.Quantity, sale.Stock) == 0)
+            {
+                // Nothing left in the pool either. Only an empty shard means sold out for
+                // everyone; with a few units left, smaller orders can still be served.
+                if (result.Available == 0)
+                {
+                    soldOut.TryMarkSoldOut(sale.Id, observedSoldOut);
+                }
+                break;
+            }
+            result = await shard.ReserveAsync(reservation);
+        }
+
+        switch (result.Status)
+        {
+            case ReserveStatus.AlreadyHolding:
+                return new(PurchaseStatus.AlreadyPurchased, result.ExistingOrderId);
+            case ReserveStatus.Insufficient:
+                return PurchaseStatus.SoldOut;
+        }
+
+        if (!writer.TryEnqueue(reservation, out var pending))
+        {
+            await restock.ReservationFailedAsync(reservation);
+            return PurchaseStatus.Unavailable;
+        }
+        if (!await pending.WaitAsync(_confirmWait))
+        {
+            var (position, etaMs) = writer.PositionOf(pending);
+            return new(PurchaseStatus.Queued, reservation.OrderId, position, etaMs);
+        }
+        var write = await pending.Written;
+        return write.Committed
+            ? new(PurchaseStatus.Committed, reservation.OrderId)
+            : new(PurchaseStatus.Refused, reservation.OrderId, RefusalCode: write.RefusalCode);
+    }
+}

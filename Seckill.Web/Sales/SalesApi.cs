@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Seckill.Web.Allocation;
+using Seckill.Web.Http;
+using Seckill.Web.Security;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Sales;
+
+/// <summary>Admin body for a new sale. Unknown fields are refused so that a typo is not silently ignored.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CreateSaleRequest(
+    string? Sku, string? Name, decimal? Price, long? Stock, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, long? PerUserLimit);
+
+public sealed record SaleResponse(
+    long Id, string Sku, string Name, decimal Price, int Stock, long Remaining,
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, string Status);
+
+public static class SalesApi
+{
+    public const int MaxStock = 10_000_000;
+    public const int MaxPerUserLimit = 1_000;
+    public const decimal MaxPrice = 1_000_000_000m;
+
+    public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy);
+        app.MapGet("/api/sales/{id}", GetAsync);
+        return app;
+    }
+
+    private static async Task<Results<Created<SaleResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, SalePublisher publisher, SaleStatusReader status, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, SeckillJson.Default.CreateSaleRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = Validate(body!, time.GetUtcNow(), out var newSale);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
+        }
+        var sale = await publisher.PublishAsync(newSale!, cancellationToken);
+        return TypedResults.Created("/api/sales/" + sale.Id.ToString(CultureInfo.InvariantCulture), await status.DescribeAsync(sale));
+    }
+
+    private static async Task<Results<Ok<SaleResponse>, CachedProblem>> GetAsync(
+        string id, SalePublisher publisher, SaleStatusReader status, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var saleId))
+        {
+            return RouteIds.Invalid;
+        }
+        var sale = await publisher.FindAsync(saleId, cancellationToken);
+        return sale is null ? SaleNotFound : TypedResults.Ok(await status.DescribeAsync(sale));
+    }
+
+    public static readonly CachedProblem SaleNotFound = new(StatusCodes.Status404NotFound, "sale_not_found", "Not found.", "There is no such sale.");
+
+    private static Dictionary<string, string[]> Validate(CreateSaleRequest body, DateTimeOffset now, out NewSale? sale)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Error(string field, string message) => errors[field] = [message];
+
+        var sku = body.Sku?.Trim();
+        if (string.IsNullOrEmpty(sku) || sku.Length > 64)
+        {
+            Error("sku", "sku is required, at most 64 characters.");
+        }
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            Error("name", "name is required, at most 200 characters.");
+        }
+        if (body.Price is not { } price || price < 0 || price > MaxPrice || decimal.Round(price, 2) != price)
+        {
+            Error("price", $"price is required: 0 to {MaxPrice}, at most 2 decimals.");
+        }
+        if (body.Stock is not (>= 1 and <= MaxStock))
+        {
+            Error("stock", $"stock is required: 1 to {MaxStock}.");
+        }
+        if (body.StartsAt is null)
+        {
+            Error("startsAt", "startsAt is required.");
+        }
+        if (body.EndsAt is null)
+        {
+            Error("endsAt", "endsAt is required.");
+        }
+        else if (body.EndsAt <= body.StartsAt || body.EndsAt <= now)
+        {
+            Error("endsAt", "endsAt must be after startsAt and in the future.");
+        }
+        var limit = body.PerUserLimit ?? 1;
+        if (limit < 1 || limit > MaxPerUserLimit || (body.Stock is { } stock && limit > stock))
+        {
+            Error("perUserLimit", $"perUserLimit must be 1 to {MaxPerUserLimit} and at most the stock.");
+        }
+
+        sale = errors.Count > 0 ? null : new NewSale(
+            sku!, name!, (long)(body.Price!.Value * 100), (int)body.Stock!.Value, body.StartsAt!.Value, body.EndsAt!.Value, (int)limit);
+        return errors;
+    }
+}
+
+/// <summary>Describes a sale with its live remaining stock and status.</summary>
+public sealed class SaleStatusReader(IStockPool pool, IStockShard shard, Allocator allocator, TimeProvider time)
+{
+    public async ValueTask<SaleResponse> DescribeAsync(Sale sale)
+    {
+        var now = time.GetUtcNow();
+        // Units nobody holds yet: in the pool, on the way to a shard, or free on a shard.
+        var remaining = await pool.GetAsync(sale.Id) + allocator.InTransit(sale.Id) + (await shard.GetAsync(sale.Id)).Available;
+        var status = sale.HasEnded(now) ? "ended"
+            : !sale.HasStarted(now) ? "upcoming"
+            : remaining == 0 ? "sold_out"
+            : "active";
+        return new SaleResponse(sale.Id, sale.Sku, sale.Name, sale.PriceCents / 100m, sale.Stock, remaining,
+            sale.StartsAt, sale.EndsAt, sale.PerUserLimit, status);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Seckill.Web.Orders;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web;
+
+/// <summary>Source-generated JSON for every request and response body (no reflection on the hot path).</summary>
+// Strict numbers: "quantity": "2" is a wrong type, not a number.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(PurchaseRequest))]
+[JsonSerializable(typeof(PurchaseResponse))]
+[JsonSerializable(typeof(CreateSaleRequest))]
+[JsonSerializable(typeof(SaleResponse))]
+[JsonSerializable(typeof(OrderResponse))]
+[JsonSerializable(typeof(OrderStatusResponse))]
+[JsonSerializable(typeof(StockResponse))]
+public sealed partial class SeckillJson : JsonSerializerContext;
+
+public static class SeckillJsonSetup
+{
+    /// <summary>Responses use the same source-generated metadata and rules as request bodies.</summary>
+    public static IServiceCollection AddSeckillJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, SeckillJson.Default);
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+}

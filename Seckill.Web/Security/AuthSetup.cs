@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Seckill.Web.Http;
+
+namespace Seckill.Web.Security;
+
+public static class AuthSetup
+{
+    /// <summary>JWT bearer (HS256) with problem responses for 401/403 and an admin policy.</summary>
+    public static WebApplicationBuilder AddSeckillAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TokenIssuer>();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+            {
+                // Keep "sub" and "role" as they are in the token instead of mapping them to
+                // long WS-* claim types.
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    IssuerSigningKey = TokenIssuer.KeyFrom(auth.Value),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    NameClaimType = SeckillClaims.Subject,
+                    RoleClaimType = SeckillClaims.Role,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        var (code, detail) = context.AuthenticateFailure switch
+                        {
+                            SecurityTokenExpiredException => ("token_expired", "The bearer token has expired."),
+                            not null => ("invalid_token", "The bearer token is not valid."),
+                            null => ("unauthorized", "A bearer token is required."),
+                        };
+                        await ApiProblem.Create(StatusCodes.Status401Unauthorized, code, "Unauthorized.", detail).ExecuteAsync(context.HttpContext);
+                    },
+                    OnForbidden = context =>
+                        ApiProblem.Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden.", "This route needs a role the caller does not have.")
+                            .ExecuteAsync(context.HttpContext),
+                };
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            // Every authenticated route needs a user id we can use: a positive integer "sub".
+            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.TryGetUserId(out _))
+                .Build())
+            .AddPolicy(SeckillClaims.AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(SeckillClaims.Role, SeckillClaims.AdminRole));
+        return builder;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Security.Claims;
+
+namespace Seckill.Web.Security;
+
+/// <summary>The claims Seckill reads: <c>sub</c> is the user id (a positive integer), <c>role: admin</c> marks admins.</summary>
+public static class SeckillClaims
+{
+    public const string Subject = "sub";
+    public const string Role = "role";
+    public const string AdminRole = "admin";
+    public const string AdminPolicy = "admin";
+
+    public static long UserId(this ClaimsPrincipal user) =>
+        TryGetUserId(user, out var id) ? id : throw new InvalidOperationException("The caller has no numeric user id; the authorization policy should have refused it.");
+
+    public static bool TryGetUserId(this ClaimsPrincipal user, out long id) =>
+        long.TryParse(user.FindFirst(Subject)?.Value, System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
+
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.HasClaim(Role, AdminRole);
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using Seckill.Web.Orders;
+
+namespace Seckill.Web.Stock;
+
+/// <summary>
+/// The embedded mode's shard: stock, buyer marks and unconfirmed reservations in memory.
+/// </summary>
+/// <remarks>
+/// Thread-safe: each sale has its own lock, held for a few dictionary operations and never
+/// across an await. Nothing here survives the process; in embedded mode stock is re-derived
+/// from the database at startup (<see cref="EmbeddedStockStartup"/>), so transfer ids need no
+/// bookkeeping: a transfer is a single in-memory step that either happened or did not.
+/// </remarks>
+public sealed class InProcessStockShard : IStockShard
+{
+    private sealed class SaleSlot
+    {
+        public long Available;
+        public long Reserved;
+        public readonly Dictionary<long, long> OrderByUser = [];
+        public readonly Dictionary<long, Reservation> Unconfirmed = [];
+    }
+
+    private readonly ConcurrentDictionary<long, SaleSlot> _sales = new();
+
+    private SaleSlot Slot(long saleId) => _sales.GetOrAdd(saleId, static _ => new SaleSlot());
+
+    public ValueTask<ReserveResult> ReserveAsync(Reservation reservation)
+    {
+        if (!_sales.TryGetValue(reservation.SaleId, out var slot))
+        {
+            return new(new ReserveResult(ReserveStatus.Insufficient, 0, 0));
+        }
+        lock (slot)
+        {
+            if (slot.OrderByUser.TryGetValue(reservation.UserId, out var existing))
+            {
+                return new(new ReserveResult(ReserveStatus.AlreadyHolding, existing, slot.Available));
+            }
+            if (slot.Available < reservation.Quantity)
+            {
+                return new(new ReserveResult(ReserveStatus.Insufficient, 0, slot.Available));
+            }
+            slot.Available -= reservation.Quantity;
+            slot.Reserved += reservation.Quantity;
+            slot.OrderByUser.Add(reservation.UserId, reservation.OrderId);
+            slot.Unconfirmed.Add(reservation.OrderId, reservation);
+            return new(new ReserveResult(ReserveStatus.Reserved, 0, slot.Available));
+        }
+    }
+
+    public bool TryGetKnownOrder(long saleId, long userId, out long orderId)
+    {
+        orderId = 0;
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return false;
+        }
+        lock (slot)
+        {
+            return slot.OrderByUser.TryGetValue(userId, out orderId);
+        }
+    }
+
+    public ValueTask ConfirmAsync(IReadOnlyList<Reservation> reservations)
+    {
+        foreach (var reservation in reservations)
+        {
+            var slot = Slot(reservation.SaleId);
+            lock (slot)
+            {
+                if (slot.Unconfirmed.Remove(reservation.OrderId))
+                {
+                    slot.Reserved -= reservation.Quantity;
+                }
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FailAsync(Reservation reservation)
+    {
+        var slot = Slot(reservation.SaleId);
+        lock (slot)
+        {
+            // Only a reservation still unconfirmed holds units; failing one twice returns nothing.
+            if (slot.Unconfirmed.Remove(reservation.OrderId))
+            {
+                slot.Reserved -= reservation.Quantity;
+                slot.Available += reservation.Quantity;
+            }
+            RemoveMark(slot, reservation.UserId, reservation.OrderId);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            RemoveMark(slot, userId, orderId);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RestoreMarkAsync(long saleId, long userId, long orderId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            slot.OrderByUser[userId] = orderId;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask AddAsync(long saleId, long units, long transferId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            slot.Available += units;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            var taken = Math.Min(maxUnits, slot.Available);
+            slot.Available -= taken;
+            return new(taken);
+        }
+    }
+
+    public ValueTask<ShardStock> GetAsync(long saleId)
+    {
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return new(default(ShardStock));
+        }
+        lock (slot)
+        {
+            return new(new ShardStock(slot.Available, slot.Reserved));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
+    {
+        var all = new List<Reservation>();
+        foreach (var slot in _sales.Values)
+        {
+            lock (slot)
+            {
+                all.AddRange(slot.Unconfirmed.Values);
+            }
+        }
+        all.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
+        return new(all);
+    }
+
+    // A mark is removed only by the order that set it: a late failure of an old reservation
+    // must not clear the mark of the user's newer order.
+    private static void RemoveMark(SaleSlot slot, long userId, long orderId)
+    {
+        if (slot.OrderByUser.TryGetValue(userId, out var current) && current == orderId)
+        {
+            slot.OrderByUser.Remove(userId);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Dapper;
+using Seckill.Web.Sales;
+
+namespace Seckill.Web.Storage.Sqlite;
+
+public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
+{
+    private const string Columns =
+        "id AS Id, sku AS Sku, name AS Name, price_cents AS PriceCents, total_stock AS Stock, starts_at AS StartsAt, ends_at AS EndsAt, per_user_limit AS PerUserLimit";
+
+    public async Task<Sale> CreateAsync(NewSale sale, CancellationToken cancellationToken)
+    {
+        await using var connection = db.Open();
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, created_at)
+            VALUES (@Sku, @Name, @PriceCents, @Stock, 0, @StartsAt, @EndsAt, @PerUserLimit, @Now);
+            SELECT last_insert_rowid();
+            """,
+            new
+            {
+                sale.Sku, sale.Name, sale.PriceCents, sale.Stock, sale.PerUserLimit,
+                StartsAt = sale.StartsAt.ToUnixTimeMilliseconds(),
+                EndsAt = sale.EndsAt.ToUnixTimeMilliseconds(),
+                Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            },
+            cancellationToken: cancellationToken));
+        return new Sale(id, sale.Sku, sale.Name, sale.PriceCents, sale.Stock,
+            Millis(sale.StartsAt.ToUnixTimeMilliseconds()), Millis(sale.EndsAt.ToUnixTimeMilliseconds()), sale.PerUserLimit);
+    }
+
+    public async Task<Sale?> FindAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var connection = db.Open();
+        var row = await connection.QuerySingleOrDefaultAsync<SaleRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM sales WHERE id = @saleId", new { saleId }, cancellationToken: cancellationToken));
+        return row?.ToSale();
+    }
+
+    public async Task<IReadOnlyList<Sale>> ListEndingAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
+    {
+        await using var connection = db.Open();
+        var rows = await connection.QueryAsync<SaleRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM sales WHERE ends_at > @after ORDER BY id",
+            new { after = after.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        return rows.Select(row => row.ToSale()).ToList();
+    }
+
+    private static DateTimeOffset Millis(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
+
+    private sealed class SaleRow
+    {
+        public long Id { get; set; }
+        public string Sku { get; set; } = "";
+        public string Name { get; set; } = "";
+        public long PriceCents { get; set; }
+        public long Stock { get; set; }
+        public long StartsAt { get; set; }
+        public long EndsAt { get; set; }
+        public long PerUserLimit { get; set; }
+
+        public Sale ToSale() => new(Id, Sku, Name, PriceCents, (int)Stock, Millis(StartsAt), Millis(EndsAt), (int)PerUserLimit);
+    }
+}

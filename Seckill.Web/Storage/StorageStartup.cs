@@ -1,0 +1,15 @@
+using Seckill.Web.Storage.Sqlite;
+
+namespace Seckill.Web.Storage;
+
+/// <summary>Creates or migrates the database before anything else starts.</summary>
+public sealed class StorageStartup(SqliteDatabase db) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        db.Migrate();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
