@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Seckill.Web.Orders;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Tests.Infrastructure;
+
+/// <summary>Small typed helpers over the HTTP API, as a client would call it.</summary>
+public static class Api
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<SaleResponse> CreateSaleAsync(this SeckillFactory factory, int stock = 100, int perUserLimit = 1,
+        TimeSpan? startsIn = null, TimeSpan? lasts = null, decimal price = 9.99m)
+    {
+        var now = factory.Clock.GetUtcNow();
+        var startsAt = now + (startsIn ?? TimeSpan.FromSeconds(-1));
+        using var admin = factory.Admin();
+        var response = await admin.PostAsJsonAsync("/api/admin/sales", new
+        {
+            sku = "SKU-" + Guid.NewGuid().ToString("N")[..8],
+            name = "Test sale",
+            price,
+            stock,
+            startsAt,
+            endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
+            perUserLimit,
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<SaleResponse>(Json))!;
+    }
+
+    public static Task<HttpResponseMessage> PurchaseAsync(this HttpClient client, long saleId, int quantity = 1) =>
+        client.PostAsJsonAsync($"/api/sales/{saleId}/purchase", new { quantity });
+
+    public static async Task<StockResponse> StockAsync(this SeckillFactory factory, long saleId)
+    {
+        using var admin = factory.Admin();
+        var response = await admin.GetAsync($"/api/admin/sales/{saleId}/stock");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<StockResponse>(Json))!;
+    }
+
+    public static async Task<OrderResponse> OrderAsync(this SeckillFactory factory, long orderId)
+    {
+        using var admin = factory.Admin();
+        var response = await admin.GetAsync($"/api/orders/{orderId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<OrderResponse>(Json))!;
+    }
+
+    public static async Task<PurchaseResponse> ReadPurchaseAsync(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<PurchaseResponse>(Json))!;
+
+    /// <summary>The problem body's <c>code</c>, asserting the response is a problem.</summary>
+    public static async Task<string> ProblemCodeAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("code").GetString()!;
+    }
+
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>Waits until the writer has written everything, then checks the conservation law.</summary>
+    public static async Task<StockResponse> SettledStockAsync(this SeckillFactory factory, long saleId)
+    {
+        StockResponse stock = null!;
+        await Eventually.TrueAsync(async () =>
+        {
+            stock = await factory.StockAsync(saleId);
+            return stock.Reserved == 0 && stock.InTransit == 0;
+        }, "the order writer to drain");
+        AssertConserved(stock);
+        return stock;
+    }
+
+    public static void AssertConserved(StockResponse stock) =>
+        Assert.True(stock.Total == stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold,
+            $"conservation broken: total {stock.Total} != pool {stock.Pool} + available {stock.Available} + reserved {stock.Reserved} + inTransit {stock.InTransit} + sold {stock.Sold}");
+}
+
+/// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
+public static class Eventually
+{
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+            await Task.Delay(20);
+        }
+    }
+}
