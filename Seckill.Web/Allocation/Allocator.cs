@@ -12,7 +12,7 @@ namespace Seckill.Web.Allocation;
 /// shards is the cluster allocator's job; this is the single-instance part of it.)
 /// </summary>
 /// <remarks>Thread-safe: each move is a take from the pool then an add to the shard, each atomic.</remarks>
-public sealed class Allocator(IStockPool pool, IStockShard shard, IdGenerator ids, IOptions<AllocationOptions> options)
+public sealed class Allocator(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options)
 {
     private readonly AllocationOptions _options = options.Value;
 
@@ -44,6 +44,9 @@ public sealed class Allocator(IStockPool pool, IStockShard shard, IdGenerator id
             Interlocked.Add(ref inTransit.Value, taken);
             await shard.AddAsync(saleId, taken, transferId);
             Interlocked.Add(ref inTransit.Value, -taken);
+            // A buyer who looked while these units were in transit saw neither pool nor shard
+            // holding them and may have flagged the sale sold out: they are here now.
+            soldOut.StockReturned(saleId);
         }
         return taken;
     }

@@ -44,8 +44,6 @@ public sealed class Checkout(
     SaleCatalog catalog, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
     Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
 {
-    // A reservation that lost the stock a refill just brought tries again, a few times at most.
-    private const int ReserveAttempts = 3;
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
 
     public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity)
@@ -82,7 +80,9 @@ public sealed class Checkout(
     private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
     {
         var result = await shard.ReserveAsync(reservation);
-        for (var attempt = 1; result.Status == ReserveStatus.Insufficient && attempt < ReserveAttempts; attempt++)
+        // A buyer is only refused while the pool still holds stock if the pool is empty: each
+        // turn either reserves or moves at least one unit out of the pool, so this ends.
+        while (result.Status == ReserveStatus.Insufficient)
         {
             if (await allocator.RefillAsync(sale.Id, reservation.Quantity, sale.Stock) == 0)
             {
