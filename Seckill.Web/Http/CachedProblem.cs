@@ -21,7 +21,9 @@ public sealed class CachedProblem : IResult, IStatusCodeHttpResult, IContentType
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("type", $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}");
+            json.WriteString("type", status < 500
+                ? $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}"
+                : $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}");
             json.WriteString("title", title);
             json.WriteNumber("status", status);
             json.WriteString("detail", detail);
