@@ -80,19 +80,32 @@ public sealed class Checkout(
     private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
     {
         var result = await shard.ReserveAsync(reservation);
-        // A buyer is only refused while the pool still holds stock if the pool is empty: each
-        // turn either reserves or moves at least one unit out of the pool, so this ends.
+        // A buyer is refused for lack of stock only when the pool is empty and every unit that
+        // left it has landed on the shard: each turn reserves, moves units out of the pool, or
+        // waits for a move under way; then one last look at the shard decides. So this ends.
+        var lastLook = false;
         while (result.Status == ReserveStatus.Insufficient)
         {
             if (await allocator.RefillAsync(sale.Id, reservation.Quantity, sale.Stock) == 0)
             {
-                // Nothing left in the pool either. Only an empty shard means sold out for
-                // everyone; with a few units left, smaller orders can still be served.
-                if (result.Available == 0)
+                if (allocator.IsMoving(sale.Id))
                 {
-                    soldOut.TryMarkSoldOut(sale.Id, observedSoldOut);
+                    await Task.Yield();
                 }
-                break;
+                else if (lastLook)
+                {
+                    // Only an empty shard means sold out for everyone; with a few units left,
+                    // smaller orders can still be served.
+                    if (result.Available == 0)
+                    {
+                        soldOut.TryMarkSoldOut(sale.Id, observedSoldOut);
+                    }
+                    break;
+                }
+                else
+                {
+                    lastLook = true;
+                }
             }
             result = await shard.ReserveAsync(reservation);
         }

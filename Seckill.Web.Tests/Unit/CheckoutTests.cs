@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Allocation;
+using Seckill.Web.Orders;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+using Seckill.Web.Storage;
+using Seckill.Web.Storage.Sqlite;
+
+namespace Seckill.Web.Tests.Unit;
+
+/// <summary>
+/// The purchase path's stock decisions, with the stock moves under the test's control. The order
+/// writer is never started: with no confirm wait every winner is simply "queued".
+/// </summary>
+public class CheckoutTests
+{
+    private const long SaleId = 1;
+
+    private sealed class Parts
+    {
+        public readonly SoldOutBoard SoldOut = new();
+        public readonly InProcessStockShard Shard = new();
+        public readonly GatedPool Pool = new();
+        public readonly Checkout Checkout;
+
+        public Parts(double refillRatio)
+        {
+            var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
+            var allocator = new Allocator(Pool, Shard, SoldOut, ids,
+                Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
+            var catalog = new SaleCatalog();
+            var now = DateTimeOffset.UtcNow;
+            catalog.Put(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
+            var restock = new Restock(Pool, Shard, SoldOut, ids);
+            var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
+            var store = new SqliteOrderStore(new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" })));
+            var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
+            Checkout = new Checkout(catalog, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
+        }
+    }
+
+    /// <summary>An in-process pool whose first successful take pauses until the test releases it.</summary>
+    private sealed class GatedPool : IStockPool
+    {
+        private readonly InProcessStockPool _inner = new();
+        private int _gated;
+
+        public TaskCompletionSource TakeReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask SeedAsync(long saleId, long units) => _inner.SeedAsync(saleId, units);
+        public ValueTask PutAsync(long saleId, long units, long transferId) => _inner.PutAsync(saleId, units, transferId);
+        public ValueTask<long> GetAsync(long saleId) => _inner.GetAsync(saleId);
+
+        public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId)
+        {
+            var taken = await _inner.TakeAsync(saleId, maxUnits, transferId);
+            if (taken > 0 && Interlocked.Exchange(ref _gated, 1) == 0)
+            {
+                TakeReached.SetResult();
+                await Release.Task;
+            }
+            return taken;
+        }
+    }
+
+    [Fact]
+    public async Task ABuyerIsNotToldSoldOutWhileUnitsAreOnTheirWayToTheShard()
+    {
+        // All 10 units in the pool; the first refill takes them all and stalls in transit.
+        var parts = new Parts(refillRatio: 1);
+        await parts.Pool.SeedAsync(SaleId, 10);
+
+        var first = parts.Checkout.PurchaseAsync(SaleId, userId: 1, quantity: 1).AsTask();
+        await parts.Pool.TakeReached.Task;
+        Assert.Equal(0, await parts.Pool.GetAsync(SaleId));
+
+        // Pool and shard are both empty now, but ten units are in transit.
+        var second = parts.Checkout.PurchaseAsync(SaleId, userId: 2, quantity: 1).AsTask();
+        Assert.False(parts.SoldOut.IsSoldOut(SaleId));
+        parts.Pool.Release.SetResult();
+
+        Assert.Equal(PurchaseStatus.Queued, (await first).Status);
+        Assert.Equal(PurchaseStatus.Queued, (await second).Status);
+        Assert.False(parts.SoldOut.IsSoldOut(SaleId));
+        Assert.Equal(new ShardStock(8, 2), await parts.Shard.GetAsync(SaleId));
+    }
+
+    [Fact]
+    public async Task WhenPoolAndShardAreEmptyTheSaleIsFlaggedSoldOutAndRefusedInMemory()
+    {
+        var parts = new Parts(refillRatio: 1);
+        parts.Pool.Release.SetResult();
+        await parts.Pool.SeedAsync(SaleId, 1);
+
+        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 1, 1)).Status);
+        Assert.Equal(PurchaseStatus.SoldOut, (await parts.Checkout.PurchaseAsync(SaleId, 2, 1)).Status);
+        Assert.True(parts.SoldOut.IsSoldOut(SaleId));
+
+        // Stock coming back clears the flag and sells.
+        await parts.Pool.PutAsync(SaleId, 1, transferId: 9);
+        parts.SoldOut.StockReturned(SaleId);
+        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 3, 1)).Status);
+    }
+}
