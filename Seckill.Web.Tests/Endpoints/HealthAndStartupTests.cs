@@ -29,7 +29,9 @@ public sealed class HealthAndStartupTests
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(factory.DataDirectory, recursive: true);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("unavailable", await ready.ProblemCodeAsync());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 

@@ -159,14 +159,44 @@ public sealed class PurchaseTests : IDisposable
         using var buyer = _factory.ClientFor(42);
         var response = await buyer.PurchaseAsync(sale.Id);
 
+        // The buyer is told about the order they do hold; the refused one is kept as failed.
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.ProblemAsync();
-        Assert.Equal("already_purchased", problem.GetProperty("code").GetString());
-        var failed = await _factory.OrderAsync(problem.GetProperty("orderId").GetInt64());
-        Assert.Equal(("failed", "already_purchased"), (failed.Status, failed.Reason));
+        Assert.Equal(("already_purchased", 1L), (problem.GetProperty("code").GetString(), problem.GetProperty("orderId").GetInt64()));
         var stock = await _factory.StockAsync(sale.Id);
         // Back to the 5 units it had before the attempt (the injected order took none of them).
         Assert.Equal((5L, 0L, 1L), (stock.Pool + stock.Available, stock.Reserved, stock.Failed));
+
+        // The shard learned of the existing order: the next attempt is answered in memory.
+        var again = await buyer.PurchaseAsync(sale.Id);
+        Assert.Equal(1L, (await again.ProblemAsync()).GetProperty("orderId").GetInt64());
+        Assert.Equal(1, (await _factory.StockAsync(sale.Id)).Failed);
+    }
+
+    [Fact]
+    public async Task UnitsTheDatabaseSaysAreSoldLeaveCirculation()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 5);
+        // The database has sold everything behind the service's back (drift): the guard refuses.
+        await using (var db = new SqliteConnection($"Data Source={_factory.DatabasePath}"))
+        {
+            db.Open();
+            using var command = db.CreateCommand();
+            command.CommandText = $"UPDATE sales SET sold = total_stock WHERE id = {sale.Id}";
+            command.ExecuteNonQuery();
+        }
+        using var buyer = _factory.ClientFor(42);
+        var response = await buyer.PurchaseAsync(sale.Id);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await response.ProblemAsync();
+        Assert.Equal("sold_out", problem.GetProperty("code").GetString());
+        var failed = await _factory.OrderAsync(problem.GetProperty("orderId").GetInt64());
+        Assert.Equal(("failed", "sold_out"), (failed.Status, failed.Reason));
+        // The refused unit is not put back to be refused again; the other four still are in
+        // memory until a reconcile corrects them.
+        var stock = await _factory.StockAsync(sale.Id);
+        Assert.Equal((4L, 0L), (stock.Pool + stock.Available, stock.Reserved));
     }
 
     [Fact]

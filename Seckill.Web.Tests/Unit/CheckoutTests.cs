@@ -33,9 +33,9 @@ public class CheckoutTests
             var catalog = new SaleCatalog();
             var now = DateTimeOffset.UtcNow;
             catalog.Put(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
-            var restock = new Restock(Pool, Shard, SoldOut, ids);
+            var restock = new Restock(Pool, Shard, SoldOut, ids, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
-            var store = new SqliteOrderStore(new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" })));
+            var store = new SqliteOrderStore(new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" })), TimeProvider.System);
             var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(catalog, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
         }

@@ -52,6 +52,25 @@ public class IdGeneratorTests
     }
 
     [Fact]
+    public void AfterARestartWithTheClockBehindIdsStillDoNotRepeat()
+    {
+        var clock = new SteppingClock();
+        var before = Enumerable.Range(0, 3000).Select(_ => 0L).ToArray();
+        var first = Generator(3, clock);
+        for (var i = 0; i < before.Length; i++)
+        {
+            before[i] = first.Next();
+        }
+        // The process restarts and its clock is a minute behind; the highest stored id is known.
+        clock.Now -= TimeSpan.FromMinutes(1);
+        var second = Generator(3, clock);
+        second.AdvancePast(before.Max());
+        var after = Enumerable.Range(0, 3000).Select(_ => second.Next()).ToList();
+        Assert.Empty(after.Intersect(before));
+        Assert.True(after.Min() > before.Max());
+    }
+
+    [Fact]
     public void AnIdCarriesItsInstanceAndTime()
     {
         var clock = new SteppingClock();

@@ -18,8 +18,22 @@ public static class Health
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync });
         return app;
+    }
+
+    /// <summary>Healthy: plain "Healthy". Not: a 503 problem with code <c>unavailable</c> naming the failing stores.</summary>
+    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        if (report.Status == HealthStatus.Healthy)
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("Healthy");
+        }
+        var failing = report.Entries.Where(entry => entry.Value.Status != HealthStatus.Healthy)
+            .Select(entry => $"{entry.Key}: {entry.Value.Description}");
+        return Http.ApiProblem.Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "Not ready.", string.Join("; ", failing))
+            .ExecuteAsync(context);
     }
 
     private sealed class StorageHealthCheck(IOrderStore orders) : IHealthCheck

@@ -3,6 +3,7 @@ namespace Seckill.Web.Orders;
 /// <summary>
 /// The orders database (SQLite embedded, MySQL clustered). Every state change is one
 /// transaction that keeps the sale's <c>sold</c> counter equal to the units of its active orders.
+/// Deadlines are judged by the clock read inside the transaction, once it holds its locks.
 /// </summary>
 public interface IOrderStore
 {
@@ -10,7 +11,9 @@ public interface IOrderStore
     /// Writes a batch of reservations in one transaction. Each row either becomes an order
     /// (the guarded <c>sold + n &lt;= total_stock</c> update passed and no other active order of
     /// the user exists) or a <c>failed</c> order. Idempotent by order id: a reservation already
-    /// written reports what was written before.
+    /// written reports what was written before. Results are in the batch's order. The payment
+    /// deadline runs from the commit (or the reservation, if later), so a slow write never hands
+    /// the buyer an order that is already past due.
     /// </summary>
     Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken);
 
@@ -20,12 +23,12 @@ public interface IOrderStore
     /// Pays an order atomically against expiry: an order whose deadline has passed is expired here
     /// instead (reported in <paramref name="expired"/> so its stock can be returned).
     /// </summary>
-    Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken);
 
-    Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken);
 
     /// <summary>Expires up to <paramref name="limit"/> orders whose payment deadline has passed.</summary>
-    Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken);
 
     Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
 
@@ -34,6 +37,9 @@ public interface IOrderStore
 
     /// <summary>Sets the sale's sold counter from its active orders (the truth) and returns it.</summary>
     Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>The highest order id stored: ids made after a restart must be above it.</summary>
+    Task<long> MaxOrderIdAsync(CancellationToken cancellationToken);
 
     Task PingAsync(CancellationToken cancellationToken);
 }

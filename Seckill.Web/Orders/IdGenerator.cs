@@ -57,6 +57,26 @@ public sealed class IdGenerator
         return (millis << (InstanceBits + SequenceBits)) | (_instance << SequenceBits) | sequence;
     }
 
+    /// <summary>
+    /// Makes every later id come after <paramref name="id"/> in (time, sequence) order: called at
+    /// startup with the highest stored order id, so that a clock that stepped back across a
+    /// restart cannot hand out an id that is already taken.
+    /// </summary>
+    public void AdvancePast(long id)
+    {
+        var state = ((id >> (InstanceBits + SequenceBits)) << SequenceBits) | (id & ((1 << SequenceBits) - 1));
+        long last;
+        do
+        {
+            last = Volatile.Read(ref _last);
+            if (last >= state)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _last, state, last) != last);
+    }
+
     /// <summary>The instance that made an id (for diagnostics and reclaim).</summary>
     public static int InstanceOf(long id) => (int)((id >> SequenceBits) & MaxInstanceId);
 

@@ -32,8 +32,17 @@ public sealed record Order(
 public readonly record struct EndedOrder(long OrderId, long SaleId, long UserId, int Quantity);
 
 /// <summary>What the database did with one reservation of a batch.</summary>
-/// <param name="RefusalCode">When refused: <c>sold_out</c> (the sold guard) or <c>already_purchased</c> (the unique index).</param>
-public readonly record struct OrderWrite(Reservation Reservation, bool Committed, string? RefusalCode);
+/// <param name="RefusalCode">
+/// When refused: <c>sold_out</c> (the sold guard), <c>already_purchased</c> (the unique index) or
+/// <c>id_collision</c> (the id belongs to a different order: a misconfigured instance id).
+/// </param>
+/// <param name="ExistingOrderId">With <c>already_purchased</c>: the active order the user already holds.</param>
+public readonly record struct OrderWrite(Reservation Reservation, bool Committed, string? RefusalCode, long ExistingOrderId = 0)
+{
+    public const string SoldOut = "sold_out";
+    public const string AlreadyPurchased = "already_purchased";
+    public const string IdCollision = "id_collision";
+}
 
 /// <summary>Units of a sale by order state, as the database counts them.</summary>
 public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed);

@@ -7,11 +7,11 @@ namespace Seckill.Web.Orders;
 /// race atomically and exactly one wins), followed by returning the stock of an order that
 /// ended to the pool.
 /// </summary>
-public sealed class OrderLifecycle(IOrderStore store, Restock restock, TimeProvider time)
+public sealed class OrderLifecycle(IOrderStore store, Restock restock)
 {
     public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, expired) = await store.PayAsync(orderId, time.GetUtcNow(), cancellationToken);
+        var (outcome, expired) = await store.PayAsync(orderId, cancellationToken);
         if (expired is { } order)
         {
             await restock.OrderEndedAsync(order);
@@ -21,7 +21,7 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, TimeProvi
 
     public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, cancelled) = await store.CancelAsync(orderId, time.GetUtcNow(), cancellationToken);
+        var (outcome, cancelled) = await store.CancelAsync(orderId, cancellationToken);
         if (cancelled is { } order)
         {
             await restock.OrderEndedAsync(order);
@@ -36,7 +36,7 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, TimeProvi
         var total = 0;
         while (true)
         {
-            var expired = await store.ExpireDueAsync(time.GetUtcNow(), Chunk, cancellationToken);
+            var expired = await store.ExpireDueAsync(Chunk, cancellationToken);
             foreach (var order in expired)
             {
                 await restock.OrderEndedAsync(order);

@@ -155,7 +155,7 @@ public sealed partial class OrderWriter(
             else
             {
                 LogRefused(write.Reservation.OrderId, write.Reservation.SaleId, write.RefusalCode);
-                await restock.ReservationFailedAsync(write.Reservation);
+                await restock.ReservationRefusedAsync(write);
             }
         }
         await shard.ConfirmAsync(committed);
@@ -179,7 +179,7 @@ public sealed partial class OrderWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a batch of {Count} orders failed; retrying in {BackoffMs} ms")]
     private partial void LogWriteFailed(Exception e, int count, double backoffMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused order {OrderId} of sale {SaleId} ({Code}); its stock was returned")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused order {OrderId} of sale {SaleId} ({Code})")]
     private partial void LogRefused(long orderId, long saleId, string? code);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown timed out with {Count} reservations not written; they are replayed or re-derived at the next start")]

@@ -129,8 +129,12 @@ public sealed class Checkout(
             return new(PurchaseStatus.Queued, reservation.OrderId, position, etaMs);
         }
         var write = await pending.Written;
-        return write.Committed
-            ? new(PurchaseStatus.Committed, reservation.OrderId)
+        if (write.Committed)
+        {
+            return new(PurchaseStatus.Committed, reservation.OrderId);
+        }
+        return write.ExistingOrderId != 0
+            ? new(PurchaseStatus.AlreadyPurchased, write.ExistingOrderId)
             : new(PurchaseStatus.Refused, reservation.OrderId, RefusalCode: write.RefusalCode);
     }
 }

@@ -13,13 +13,14 @@ namespace Seckill.Web.Stock;
 /// </summary>
 public sealed partial class EmbeddedStockStartup(
     ISaleStore sales, IOrderStore orders, SaleCatalog catalog, IStockPool pool, IStockShard shard, Allocator allocator,
-    TimeProvider time, ILogger<EmbeddedStockStartup> log) : IHostedService
+    IdGenerator ids, TimeProvider time, ILogger<EmbeddedStockStartup> log) : IHostedService
 {
     /// <summary>Ended sales are kept in memory this long so their pages and stock reports stay cheap.</summary>
     private static readonly TimeSpan EndedRetention = TimeSpan.FromDays(7);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        ids.AdvancePast(await orders.MaxOrderIdAsync(cancellationToken));
         var now = time.GetUtcNow();
         foreach (var sale in await sales.ListEndingAfterAsync(now - EndedRetention, cancellationToken))
         {

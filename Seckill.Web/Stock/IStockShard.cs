@@ -42,8 +42,11 @@ public interface IStockShard
     /// <summary>The database committed these orders: they stop counting as reserved (marks stay).</summary>
     ValueTask ConfirmAsync(IReadOnlyList<Reservation> reservations);
 
-    /// <summary>The database refused this reservation: its units return to available, its mark is cleared.</summary>
-    ValueTask FailAsync(Reservation reservation);
+    /// <summary>
+    /// The database refused this reservation: its mark is cleared and, unless
+    /// <paramref name="returnUnits"/> is false, its units return to available.
+    /// </summary>
+    ValueTask FailAsync(Reservation reservation, bool returnUnits = true);
 
     /// <summary>The user's order ended (cancelled, expired): the user may buy again. Units are not touched.</summary>
     ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId);

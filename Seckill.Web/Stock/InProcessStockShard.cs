@@ -79,7 +79,7 @@ public sealed class InProcessStockShard : IStockShard
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask FailAsync(Reservation reservation)
+    public ValueTask FailAsync(Reservation reservation, bool returnUnits = true)
     {
         var slot = Slot(reservation.SaleId);
         lock (slot)
@@ -88,7 +88,10 @@ public sealed class InProcessStockShard : IStockShard
             if (slot.Unconfirmed.Remove(reservation.OrderId))
             {
                 slot.Reserved -= reservation.Quantity;
-                slot.Available += reservation.Quantity;
+                if (returnUnits)
+                {
+                    slot.Available += reservation.Quantity;
+                }
             }
             RemoveMark(slot, reservation.UserId, reservation.OrderId);
         }

@@ -7,18 +7,43 @@ namespace Seckill.Web.Stock;
 /// refused goes back to the shard it came from; a cancelled or expired order goes back to the
 /// pool. Either way the buyer's mark is cleared (they may try again) and the sold-out flag drops.
 /// </summary>
-public sealed class Restock(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids)
+public sealed partial class Restock(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, ILogger<Restock> log)
 {
-    public async ValueTask ReservationFailedAsync(Reservation reservation)
+    /// <summary>A reservation that will not become an order (refused, or the writer is shutting down).</summary>
+    public ValueTask ReservationFailedAsync(Reservation reservation) => ReservationRefusedAsync(new OrderWrite(reservation, false, null));
+
+    /// <summary>Undoes a reservation the database refused, according to why it refused.</summary>
+    public async ValueTask ReservationRefusedAsync(OrderWrite refusal)
     {
-        await shard.FailAsync(reservation);
-        soldOut.StockReturned(reservation.SaleId);
+        var reservation = refusal.Reservation;
+        // The database says these units are already sold: memory and database disagree, and the
+        // database is the truth. Putting the units back would only have them reserved and refused
+        // again, forever; they leave circulation instead.
+        var unitsExist = refusal.RefusalCode != OrderWrite.SoldOut;
+        if (!unitsExist)
+        {
+            LogDrift(reservation.SaleId, reservation.Quantity);
+        }
+        await shard.FailAsync(reservation, returnUnits: unitsExist);
+        if (refusal.ExistingOrderId != 0)
+        {
+            // The buyer does hold an order: remember it, so their retries are answered in memory.
+            await shard.RestoreMarkAsync(reservation.SaleId, reservation.UserId, refusal.ExistingOrderId);
+        }
+        if (unitsExist)
+        {
+            soldOut.StockReturned(reservation.SaleId);
+        }
     }
 
     public async ValueTask OrderEndedAsync(EndedOrder order)
     {
-        await pool.PutAsync(order.SaleId, order.Quantity, ids.Next());
+        // The mark goes first: once the units are back, the buyer may take one of them too.
         await shard.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
+        await pool.PutAsync(order.SaleId, order.Quantity, ids.Next());
         soldOut.StockReturned(order.SaleId);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: the database refused {Units} units as already sold; they leave circulation")]
+    private partial void LogDrift(long saleId, int units);
 }

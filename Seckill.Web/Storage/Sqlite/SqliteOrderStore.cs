@@ -5,7 +5,7 @@ using Seckill.Web.Orders;
 namespace Seckill.Web.Storage.Sqlite;
 
 /// <summary>Orders in the embedded SQLite file. See <see cref="IOrderStore"/> for the contract of each call.</summary>
-public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
+public sealed class SqliteOrderStore(SqliteDatabase db, TimeProvider time) : IOrderStore
 {
     private const int SqliteConstraint = 19;
 
@@ -14,20 +14,25 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = db.Open();
         using var transaction = connection.BeginTransaction();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var writes = new OrderWrite[batch.Count];
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < batch.Count; i++)
         {
             var r = batch[i];
             var written = connection.QuerySingleOrDefault<OrderRow>(
-                "SELECT status AS Status, reason AS Reason FROM orders WHERE id = @OrderId", new { r.OrderId }, transaction);
-            if (written is not null)
+                "SELECT sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, status AS Status, reason AS Reason FROM orders WHERE id = @OrderId",
+                new { r.OrderId }, transaction);
+            writes[i] = written switch
             {
+                null => WriteOne(connection, transaction, r, Math.Max(r.CreatedAtMs, now) + (long)paymentTimeout.TotalMilliseconds, now),
+                // The same id with other contents is not a replay: two instances share an
+                // instance id, or a clock went back. Never report someone else's order as ours.
+                _ when written.SaleId != r.SaleId || written.UserId != r.UserId || written.Quantity != r.Quantity =>
+                    new OrderWrite(r, false, OrderWrite.IdCollision),
                 // A replay: report what was written the first time, write nothing.
-                writes[i] = written.Status == OrderStatus.Failed ? new OrderWrite(r, false, written.Reason) : new OrderWrite(r, true, null);
-                continue;
-            }
-            writes[i] = WriteOne(connection, transaction, r, r.CreatedAtMs + (long)paymentTimeout.TotalMilliseconds, now);
+                { Status: OrderStatus.Failed } => new OrderWrite(r, false, written.Reason),
+                _ => new OrderWrite(r, true, null),
+            };
         }
         transaction.Commit();
         return Task.FromResult<IReadOnlyList<OrderWrite>>(writes);
@@ -54,21 +59,36 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
                 transaction.Release("row");
                 return new OrderWrite(r, true, null);
             }
-            refusal = "sold_out";
+            refusal = OrderWrite.SoldOut;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
         {
-            refusal = "already_purchased";
+            refusal = OrderWrite.AlreadyPurchased;
         }
         transaction.Rollback("row");
+        var existing = refusal == OrderWrite.AlreadyPurchased
+            ? connection.ExecuteScalar<long?>(
+                "SELECT id FROM orders WHERE sale_id = @SaleId AND user_id = @UserId AND status IN ('awaiting_payment', 'paid')",
+                new { r.SaleId, r.UserId }, transaction) ?? 0
+            : 0;
+        try
+        {
+            // Keep the refused order, so that its buyer can look it up and see why.
+            connection.Execute(
+                """
+                INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, reason, created_at, updated_at)
+                VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'failed', @refusal, @CreatedAtMs, @now)
+                """,
+                new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, refusal, now }, transaction);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
+        {
+            // Not even the failed row fits (the sale row is gone): the refusal stands without it,
+            // rather than a row that can never be written blocking every batch behind it.
+            transaction.Rollback("row");
+        }
         transaction.Release("row");
-        connection.Execute(
-            """
-            INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, reason, created_at, updated_at)
-            VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'failed', @refusal, @CreatedAtMs, @now)
-            """,
-            new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, refusal, now }, transaction);
-        return new OrderWrite(r, false, refusal);
+        return new OrderWrite(r, false, refusal, existing);
     }
 
     public async Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken)
@@ -83,10 +103,11 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
         return row?.ToOrder();
     }
 
-    public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken)
     {
         using var connection = db.Open();
         using var transaction = connection.BeginTransaction();
+        var now = time.GetUtcNow();
         var order = LockedRow(connection, transaction, orderId);
         (PaymentOutcome, EndedOrder?) result = order?.Status switch
         {
@@ -103,10 +124,11 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
         return Task.FromResult(result);
     }
 
-    public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken)
     {
         using var connection = db.Open();
         using var transaction = connection.BeginTransaction();
+        var now = time.GetUtcNow();
         var order = LockedRow(connection, transaction, orderId);
         (CancelOutcome, EndedOrder?) result = order?.Status switch
         {
@@ -121,10 +143,11 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
         return Task.FromResult(result);
     }
 
-    public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken)
     {
         using var connection = db.Open();
         using var transaction = connection.BeginTransaction();
+        var now = time.GetUtcNow();
         var due = connection.Query<OrderRow>(
             """
             SELECT id AS Id, sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, status AS Status, pay_by AS PayBy
@@ -171,6 +194,12 @@ public sealed class SqliteOrderStore(SqliteDatabase db) : IOrderStore
             WHERE id = @saleId;
             SELECT sold FROM sales WHERE id = @saleId;
             """, new { saleId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<long> MaxOrderIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = db.Open();
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MAX(id) FROM orders", cancellationToken: cancellationToken)) ?? 0;
     }
 
     public async Task PingAsync(CancellationToken cancellationToken)

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Options;
+using Seckill.Web.Orders;
+using Seckill.Web.Sales;
+using Seckill.Web.Storage;
+using Seckill.Web.Storage.Sqlite;
+
+namespace Seckill.Web.Tests.Unit;
+
+/// <summary>The order store against a real SQLite file: the database's own last lines of defence.</summary>
+public sealed class SqliteOrderStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("seckill-store-").FullName;
+    private readonly SqliteOrderStore _orders;
+    private readonly SqliteSaleStore _sales;
+
+    public SqliteOrderStoreTests()
+    {
+        var db = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Path.Combine(_directory, "orders.db") }));
+        db.Migrate();
+        _orders = new SqliteOrderStore(db, TimeProvider.System);
+        _sales = new SqliteSaleStore(db);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task<Sale> SaleAsync(int stock) =>
+        await _sales.CreateAsync(new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
+
+    private static Reservation For(Sale sale, long orderId, long user, int quantity = 1) =>
+        new(orderId, sale.Id, user, quantity, 100 * quantity, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private Task<IReadOnlyList<OrderWrite>> WriteAsync(params Reservation[] batch) =>
+        _orders.WriteAsync(batch, TimeSpan.FromMinutes(15), CancellationToken.None);
+
+    [Fact]
+    public async Task ReplayingABatchWritesEachOrderOnce()
+    {
+        var sale = await SaleAsync(10);
+        Reservation[] batch = [For(sale, 1, 1), For(sale, 2, 2, quantity: 3)];
+        await WriteAsync(batch);
+        var replay = await WriteAsync(batch);
+
+        Assert.All(replay, write => Assert.True(write.Committed));
+        var counts = await _orders.CountAsync(sale.Id, CancellationToken.None);
+        Assert.Equal((4L, 4L), (counts.Sold, counts.AwaitingPayment));
+    }
+
+    [Fact]
+    public async Task TheSoldGuardRefusesUnitsBeyondTheStock()
+    {
+        var sale = await SaleAsync(3);
+        var writes = await WriteAsync(For(sale, 1, 1, 2), For(sale, 2, 2, 2), For(sale, 3, 3, 1));
+
+        Assert.Equal([true, false, true], writes.Select(w => w.Committed));
+        Assert.Equal(OrderWrite.SoldOut, writes[1].RefusalCode);
+        Assert.Equal(("failed", "sold_out"), ((await _orders.FindAsync(2, CancellationToken.None))!.Status, (await _orders.FindAsync(2, CancellationToken.None))!.Reason));
+        Assert.Equal(3, (await _orders.CountAsync(sale.Id, CancellationToken.None)).Sold);
+    }
+
+    [Fact]
+    public async Task TheUniqueIndexRefusesASecondActiveOrderAndNamesTheFirst()
+    {
+        var sale = await SaleAsync(10);
+        var writes = await WriteAsync(For(sale, 1, 7), For(sale, 2, 7));
+
+        Assert.True(writes[0].Committed);
+        Assert.Equal((false, OrderWrite.AlreadyPurchased, 1L), (writes[1].Committed, writes[1].RefusalCode, writes[1].ExistingOrderId));
+        Assert.Equal(1, (await _orders.CountAsync(sale.Id, CancellationToken.None)).Sold);
+    }
+
+    [Fact]
+    public async Task AnIdThatBelongsToAnotherOrderIsNeverReportedAsWritten()
+    {
+        var sale = await SaleAsync(10);
+        await WriteAsync(For(sale, 1, 7));
+        var collision = await WriteAsync(For(sale, 1, 8, quantity: 3));
+
+        Assert.Equal((false, OrderWrite.IdCollision), (collision[0].Committed, collision[0].RefusalCode));
+        Assert.Equal(7, (await _orders.FindAsync(1, CancellationToken.None))!.UserId);
+        Assert.Equal(1, (await _orders.CountAsync(sale.Id, CancellationToken.None)).Sold);
+    }
+
+    [Fact]
+    public async Task TheDeadlineRunsFromTheCommitWhenTheWriteWasLate()
+    {
+        var sale = await SaleAsync(10);
+        var anHourAgo = For(sale, 1, 7) with { CreatedAtMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds() };
+        await WriteAsync(anHourAgo);
+        var order = await _orders.FindAsync(1, CancellationToken.None);
+        Assert.True(order!.PayBy > DateTimeOffset.UtcNow.AddMinutes(14));
+    }
+}
