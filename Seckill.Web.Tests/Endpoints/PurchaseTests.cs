@@ -145,17 +145,11 @@ public sealed class PurchaseTests : IDisposable
         var sale = await _factory.CreateSaleAsync(stock: 5);
         // The database already holds an active order of user 42 that the shard does not know
         // about (as if its mark had been lost): the unique index must refuse the new one.
-        await using (var db = new SqliteConnection($"Data Source={_factory.DatabasePath}"))
-        {
-            db.Open();
-            using var command = db.CreateCommand();
-            command.CommandText = $"""
-                INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at)
-                VALUES (1, {sale.Id}, 42, 1, 999, 'awaiting_payment', 0, 9999999999999, 0);
-                UPDATE sales SET sold = 1 WHERE id = {sale.Id};
-                """;
-            command.ExecuteNonQuery();
-        }
+        _factory.ExecuteSql($"""
+            INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at)
+            VALUES (1, {sale.Id}, 42, 1, 999, 'awaiting_payment', 0, 9999999999999, 0);
+            UPDATE sales SET sold = 1 WHERE id = {sale.Id};
+            """);
         using var buyer = _factory.ClientFor(42);
         var response = await buyer.PurchaseAsync(sale.Id);
 
@@ -178,13 +172,7 @@ public sealed class PurchaseTests : IDisposable
     {
         var sale = await _factory.CreateSaleAsync(stock: 5);
         // The database has sold everything behind the service's back (drift): the guard refuses.
-        await using (var db = new SqliteConnection($"Data Source={_factory.DatabasePath}"))
-        {
-            db.Open();
-            using var command = db.CreateCommand();
-            command.CommandText = $"UPDATE sales SET sold = total_stock WHERE id = {sale.Id}";
-            command.ExecuteNonQuery();
-        }
+        _factory.ExecuteSql($"UPDATE sales SET sold = total_stock WHERE id = {sale.Id}");
         using var buyer = _factory.ClientFor(42);
         var response = await buyer.PurchaseAsync(sale.Id);
 
