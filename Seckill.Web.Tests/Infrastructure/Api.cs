@@ -109,6 +109,7 @@ public static class Eventually
             {
                 Assert.Fail($"Timed out waiting for {what()}.");
             }
+            // The poll interval of a deadline-bound wait, not a fixed sleep: the condition decides.
             await Task.Delay(20);
         }
     }

@@ -58,9 +58,6 @@ public sealed partial class OrderWriter(
         return (position, (long)Math.Ceiling(position * Volatile.Read(ref _msPerOrder)));
     }
 
-    /// <summary>Orders queued and not yet written.</summary>
-    public long Backlog => Volatile.Read(ref _enqueued) - Volatile.Read(ref _written);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;

@@ -28,28 +28,18 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderResponse>, CachedProblem>> GetAsync(
         string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, CancellationToken cancellationToken)
     {
-        if (!RouteIds.TryParse(id, out var orderId))
+        var (pending, order, refusal) = await LookUpAsync(id, user, writer, store, cancellationToken);
+        if (refusal is not null)
         {
-            return RouteIds.Invalid;
+            return refusal;
         }
-        // The pending table first: the writer removes an order from it only after committing it,
-        // so an order missing there is either in the database or does not exist.
-        if (writer.TryGetPending(orderId, out var pending))
+        if (pending is not null)
         {
             var r = pending.Reservation;
-            if (!CanSee(user, r.UserId))
-            {
-                return OrderNotFound;
-            }
             var (position, etaMs) = writer.PositionOf(pending);
             return TypedResults.Ok(new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs));
         }
-        var order = await store.FindAsync(orderId, cancellationToken);
-        if (order is null || !CanSee(user, order.UserId))
-        {
-            return OrderNotFound;
-        }
-        return TypedResults.Ok(new OrderResponse(order.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
+        return TypedResults.Ok(new OrderResponse(order!.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
             Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null));
     }
 
@@ -93,16 +83,29 @@ public static class OrdersApi
     private static async Task<(long OrderId, CachedProblem? Refusal)> FindOwnAsync(
         string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, CancellationToken cancellationToken)
     {
+        var (pending, order, refusal) = await LookUpAsync(id, user, writer, store, cancellationToken);
+        return (order?.Id ?? 0, refusal ?? (pending is not null ? StillQueued : null));
+    }
+
+    /// <summary>
+    /// The order as the caller may see it: still queued (<c>pending</c>) or stored (<c>order</c>),
+    /// or a refusal for a bad id or an order that is missing or not theirs.
+    /// </summary>
+    private static async Task<(PendingOrder? Pending, Order? Order, CachedProblem? Refusal)> LookUpAsync(
+        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, CancellationToken cancellationToken)
+    {
         if (!RouteIds.TryParse(id, out var orderId))
         {
-            return (0, RouteIds.Invalid);
+            return (null, null, RouteIds.Invalid);
         }
+        // The pending table first: the writer removes an order from it only after committing it,
+        // so an order missing there is either in the database or does not exist.
         if (writer.TryGetPending(orderId, out var pending))
         {
-            return (orderId, CanSee(user, pending.Reservation.UserId) ? StillQueued : OrderNotFound);
+            return CanSee(user, pending.Reservation.UserId) ? (pending, null, null) : (null, null, OrderNotFound);
         }
         var order = await store.FindAsync(orderId, cancellationToken);
-        return order is not null && CanSee(user, order.UserId) ? (orderId, null) : (orderId, OrderNotFound);
+        return order is not null && CanSee(user, order.UserId) ? (null, order, null) : (null, null, OrderNotFound);
     }
 
     // Someone else's order is reported as missing rather than forbidden, so ids cannot be probed.

@@ -12,7 +12,7 @@ public enum PurchaseStatus : byte
     Committed,
     /// <summary>The reservation is recorded and the order is queued for the writer (202).</summary>
     Queued,
-    /// <summary>The database refused the order within the wait; its stock was returned.</summary>
+    /// <summary>The database refused the order within the wait (see <see cref="Restock.ReservationRefusedAsync"/>).</summary>
     Refused,
     UnknownSale,
     InvalidQuantity,

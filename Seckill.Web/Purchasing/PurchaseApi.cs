@@ -15,7 +15,6 @@ public static class PurchaseApi
     private static readonly CachedProblem SoldOut = new(StatusCodes.Status409Conflict, "sold_out", "Sold out.", "Every unit of this sale is taken.");
     private static readonly CachedProblem NotStarted = new(StatusCodes.Status409Conflict, "not_started", "Not started.", "This sale has not started yet.");
     private static readonly CachedProblem Ended = new(StatusCodes.Status409Conflict, "ended", "Ended.", "This sale has ended.");
-    private static readonly CachedProblem UnknownSale = new(StatusCodes.Status404NotFound, "sale_not_found", "Not found.", "There is no such sale.");
     private static readonly CachedProblem InvalidQuantity = new(StatusCodes.Status400BadRequest, "invalid_quantity", "The request is invalid.", "quantity must be at least 1 and at most the sale's per-user limit.");
     private static readonly CachedProblem Unavailable = new(StatusCodes.Status503ServiceUnavailable, "unavailable", "Unavailable.", "This instance is shutting down; try again.");
 
@@ -55,7 +54,7 @@ public static class PurchaseApi
             PurchaseStatus.SoldOut => SoldOut,
             PurchaseStatus.NotStarted => NotStarted,
             PurchaseStatus.Ended => Ended,
-            PurchaseStatus.UnknownSale => UnknownSale,
+            PurchaseStatus.UnknownSale => Sales.SalesApi.SaleNotFound,
             PurchaseStatus.InvalidQuantity => InvalidQuantity,
             PurchaseStatus.Unavailable => Unavailable,
             PurchaseStatus.AlreadyPurchased => ApiProblem.Conflict("already_purchased",
