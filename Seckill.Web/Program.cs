@@ -29,7 +29,7 @@ builder.AddEmbeddedStorage();
 builder.AddFlashSale();
 builder.Services.AddSeckillHealth();
 
-var app = builder.Build();
+var app = builder.Build().ValidateSettings();
 
 app.UseProblemResponses();
 app.UseAuthentication();

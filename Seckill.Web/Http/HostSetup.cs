@@ -18,6 +18,18 @@ public static class HostSetup
         return builder;
     }
 
+    /// <summary>
+    /// Validates every <c>ValidateOnStart</c> options class right after the host is built, before
+    /// anything runs or binds a port. The host would do it in <c>StartAsync</c> anyway, but by then
+    /// <c>Run</c> disposes the host as it fails, and a test host that asks it for services at that
+    /// moment sees "object disposed" instead of the message naming the bad key.
+    /// </summary>
+    public static WebApplication ValidateSettings(this WebApplication app)
+    {
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        return app;
+    }
+
     /// <summary>The same settings for the sub-commands that run without a host.</summary>
     public static IConfiguration LoadSettings(string[] args) =>
         new ConfigurationBuilder().Add(SettingsFile()).AddEnvironmentVariables().AddCommandLine(args.Skip(1).Where(a => a.Contains('=')).ToArray()).Build();
