@@ -1,4 +1,5 @@
 using Seckill.Web;
+using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Ops;
 using Seckill.Web.Security;
@@ -25,6 +26,9 @@ builder.AddSeckillAuth();
 // Storage: SQLite file and in-process stock (embedded mode).
 builder.AddEmbeddedStorage();
 
+// The gate in front of stock: rate limits, bot rules, blacklist, purchase tokens, sale id filter, metrics.
+builder.AddRequestGate();
+
 // The flash sale itself: sales, stock, checkout, order writer, expiry.
 builder.AddFlashSale();
 builder.Services.AddSeckillHealth();
@@ -32,10 +36,13 @@ builder.Services.AddSeckillHealth();
 var app = builder.Build().ValidateSettings();
 
 app.UseProblemResponses();
+app.UseForwardedHeaders();   // the client's address, believed only from RateLimits:TrustedProxies
 app.UseAuthentication();
+app.UseRateLimiter();        // per address and per user: after authentication, which names the user
 app.UseAuthorization();
 
 app.MapFlashSale();
+app.MapRequestGate();
 app.MapHealth();
 
 app.Run();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Purchasing;
 using Seckill.Web.Sales;
@@ -17,6 +18,10 @@ namespace Seckill.Web;
 [JsonSerializable(typeof(OrderResponse))]
 [JsonSerializable(typeof(OrderStatusResponse))]
 [JsonSerializable(typeof(StockResponse))]
+[JsonSerializable(typeof(BlacklistEntry))]
+[JsonSerializable(typeof(BlacklistResponse))]
+[JsonSerializable(typeof(PurchaseTokenResponse))]
+[JsonSerializable(typeof(MetricsResponse))]
 public sealed partial class SeckillJson : JsonSerializerContext;
 
 public static class SeckillJsonSetup

@@ -31,6 +31,11 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
             ["Orders:ConfirmWaitMs"] = "5000",
             ["Orders:ExpiryInterval"] = "00:00:00.050",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Every in-memory request comes from the same (absent) address: tests about the
+            // limits set them back; the rest must not trip over them.
+            ["RateLimits:PerIp:PermitsPerSecond"] = "10000000",
+            ["RateLimits:PerIp:Burst"] = "10000000",
+            ["RateLimits:PerUser:PermitsPerMinute"] = "10000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -50,6 +55,15 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
+
+    /// <summary>Clients look like a browser, so the bot rules (tested on their own) let them through.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(BrowserAgent);
+    }
+
+    public const string BrowserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
     /// <summary>Changes the database behind the service's back (to simulate drift or lost state).</summary>
     public void ExecuteSql(string sql)

@@ -1,9 +1,12 @@
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
+using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Purchasing;
 using Seckill.Web.Sales;
+using Seckill.Web.Security;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.Sqlite;
@@ -30,14 +33,20 @@ public class CheckoutTests
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
             var allocator = new Allocator(Pool, Shard, SoldOut, ids,
                 Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
-            var catalog = new SaleCatalog();
+            // Storage is never reached: the sale is pinned in memory and nobody is blacklisted.
+            var database = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" }));
+            var gate = Options.Create(new GateOptions());
+            var sales = new SaleDirectory(new SaleCatalog(), new SqliteSaleStore(database), new MemoryCache(new MemoryCacheOptions()),
+                gate, TimeProvider.System, NullLogger<SaleDirectory>.Instance);
             var now = DateTimeOffset.UtcNow;
-            catalog.Put(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
+            sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
+            var blacklist = new Blacklist(new SqliteBlacklistStore(database), TimeProvider.System);
+            var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
             var restock = new Restock(Pool, Shard, SoldOut, ids, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
-            var store = new SqliteOrderStore(new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" })), TimeProvider.System);
+            var store = new SqliteOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
-            Checkout = new Checkout(catalog, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
+            Checkout = new Checkout(sales, blacklist, tokens, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
         }
     }
 
@@ -73,12 +82,12 @@ public class CheckoutTests
         var parts = new Parts(refillRatio: 1);
         await parts.Pool.SeedAsync(SaleId, 10);
 
-        var first = parts.Checkout.PurchaseAsync(SaleId, userId: 1, quantity: 1).AsTask();
+        var first = parts.Checkout.PurchaseAsync(SaleId, userId: 1, quantity: 1, token: null).AsTask();
         await parts.Pool.TakeReached.Task;
         Assert.Equal(0, await parts.Pool.GetAsync(SaleId));
 
         // Pool and shard are both empty now, but ten units are in transit.
-        var second = parts.Checkout.PurchaseAsync(SaleId, userId: 2, quantity: 1).AsTask();
+        var second = parts.Checkout.PurchaseAsync(SaleId, userId: 2, quantity: 1, token: null).AsTask();
         Assert.False(parts.SoldOut.IsSoldOut(SaleId));
         parts.Pool.Release.SetResult();
 
@@ -95,13 +104,13 @@ public class CheckoutTests
         parts.Pool.Release.SetResult();
         await parts.Pool.SeedAsync(SaleId, 1);
 
-        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 1, 1)).Status);
-        Assert.Equal(PurchaseStatus.SoldOut, (await parts.Checkout.PurchaseAsync(SaleId, 2, 1)).Status);
+        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 1, 1, token: null)).Status);
+        Assert.Equal(PurchaseStatus.SoldOut, (await parts.Checkout.PurchaseAsync(SaleId, 2, 1, token: null)).Status);
         Assert.True(parts.SoldOut.IsSoldOut(SaleId));
 
         // Stock coming back clears the flag and sells.
         await parts.Pool.PutAsync(SaleId, 1, transferId: 9);
         parts.SoldOut.StockReturned(SaleId);
-        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 3, 1)).Status);
+        Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 3, 1, token: null)).Status);
     }
 }

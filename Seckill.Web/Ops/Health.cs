@@ -17,8 +17,9 @@ public static class Health
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync });
+        // Probes come often and from one address (the load balancer): never rate limited.
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync }).DisableRateLimiting();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
+using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
@@ -20,6 +21,9 @@ public enum PurchaseStatus : byte
     Ended,
     SoldOut,
     AlreadyPurchased,
+    Blacklisted,
+    /// <summary>The sale needs a purchase token and none valid for this buyer came.</summary>
+    BadToken,
     /// <summary>The instance is shutting down and takes no new orders.</summary>
     Unavailable,
 }
@@ -37,21 +41,35 @@ public readonly record struct PurchaseOutcome(PurchaseStatus Status, long OrderI
 /// on the shard in one atomic step and are handed to the <see cref="OrderWriter"/>.
 /// </summary>
 /// <remarks>
-/// Hot path: a refused request allocates nothing and does no I/O (sale from the catalog,
-/// sold-out flag and buyer marks in memory).
+/// Hot path: a refused request allocates nothing and does no I/O (sale from the directory's
+/// memory, blacklist, token check, sold-out flag and buyer marks all in process).
 /// </remarks>
 public sealed class Checkout(
-    SaleCatalog catalog, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
+    SaleDirectory sales, Blacklist blacklist, PurchaseTokens tokens, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
     Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
 {
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
 
-    public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity)
+    /// <param name="token">The purchase token the buyer sent, if any; needed by <c>requireToken</c> sales.</param>
+    public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity, string? token)
     {
-        if (!catalog.TryGet(saleId, out var sale))
+        var lookup = sales.FindAsync(saleId);
+        return lookup.IsCompletedSuccessfully
+            ? Admit(lookup.Result, userId, quantity, token)
+            : AdmitAfterLookupAsync(lookup, userId, quantity, token);
+    }
+
+    /// <summary>Only for an id the directory had to read from storage (an ended sale, a Bloom false positive).</summary>
+    private async ValueTask<PurchaseOutcome> AdmitAfterLookupAsync(ValueTask<Sale?> lookup, long userId, long quantity, string? token) =>
+        await Admit(await lookup, userId, quantity, token);
+
+    private ValueTask<PurchaseOutcome> Admit(Sale? sale, long userId, long quantity, string? token)
+    {
+        if (sale is null)
         {
             return new(PurchaseStatus.UnknownSale);
         }
+        var saleId = sale.Id;
         if (quantity < 1 || quantity > sale.PerUserLimit)
         {
             return new(PurchaseStatus.InvalidQuantity);
@@ -64,6 +82,14 @@ public sealed class Checkout(
         if (sale.HasEnded(now))
         {
             return new(PurchaseStatus.Ended);
+        }
+        if (blacklist.Contains(userId))
+        {
+            return new(PurchaseStatus.Blacklisted);
+        }
+        if (sale.RequireToken && (token is null || !tokens.IsValid(token, saleId, userId)))
+        {
+            return new(PurchaseStatus.BadToken);
         }
         if (shard.TryGetKnownOrder(saleId, userId, out var existing))
         {

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Security.Claims;
+using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
 
 namespace Seckill.Web.Purchasing;
 
-public sealed record PurchaseRequest(long? Quantity);
+/// <param name="Token">The purchase token of a <c>requireToken</c> sale (or header <c>X-Purchase-Token</c>).</param>
+public sealed record PurchaseRequest(long? Quantity, string? Token);
 
 public sealed record PurchaseResponse(long OrderId, string Status, long? Position, long? EtaMs);
 
@@ -13,8 +15,8 @@ public static class PurchaseApi
 {
     // The refusals almost every request of a flash sale gets: serialised once, written as bytes.
     private static readonly CachedProblem SoldOut = new(StatusCodes.Status409Conflict, "sold_out", "Sold out.", "Every unit of this sale is taken.");
-    private static readonly CachedProblem NotStarted = new(StatusCodes.Status409Conflict, "not_started", "Not started.", "This sale has not started yet.");
-    private static readonly CachedProblem Ended = new(StatusCodes.Status409Conflict, "ended", "Ended.", "This sale has ended.");
+    public static readonly CachedProblem NotStarted = new(StatusCodes.Status409Conflict, "not_started", "Not started.", "This sale has not started yet.");
+    public static readonly CachedProblem Ended = new(StatusCodes.Status409Conflict, "ended", "Ended.", "This sale has ended.");
     private static readonly CachedProblem InvalidQuantity = new(StatusCodes.Status400BadRequest, "invalid_quantity", "The request is invalid.", "quantity must be at least 1 and at most the sale's per-user limit.");
     private static readonly CachedProblem Unavailable = new(StatusCodes.Status503ServiceUnavailable, "unavailable", "Unavailable.", "This instance is shutting down; try again.");
 
@@ -22,12 +24,16 @@ public static class PurchaseApi
     {
         app.MapPost("/api/sales/{id}/purchase", PurchaseAsync)
             .RequireAuthorization()
+            .RequireRateLimiting(RateLimits.PerUserPolicy)
+            .WithMetadata(new CountsAsPurchase())
             .WithName("Purchase")
             .Produces<PurchaseResponse>(StatusCodes.Status201Created)
             .Produces<PurchaseResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -36,19 +42,29 @@ public static class PurchaseApi
     /// allocation per request, and the refusals here must not allocate. The answers are listed
     /// in the route's <c>Produces</c> metadata instead.
     /// </remarks>
-    private static async ValueTask<IResult> PurchaseAsync(string id, HttpRequest request, ClaimsPrincipal user, Checkout checkout)
+    private static async ValueTask<IResult> PurchaseAsync(
+        string id, HttpRequest request, ClaimsPrincipal user, Checkout checkout, BotRules bots, PurchaseMetrics metrics)
     {
+        if (bots.IsSuspect(request))
+        {
+            metrics.Count(PurchaseResult.BotSuspected);
+            return GateProblems.BotSuspected;
+        }
         if (!RouteIds.TryParse(id, out var saleId))
         {
+            metrics.Count(PurchaseResult.InvalidRequest);
             return RouteIds.Invalid;
         }
         var (body, problem) = await JsonBody.ReadAsync(request, SeckillJson.Default.PurchaseRequest);
         if (problem is not null)
         {
+            metrics.Count(PurchaseResult.InvalidRequest);
             return problem;
         }
 
-        var outcome = await checkout.PurchaseAsync(saleId, user.UserId(), body!.Quantity ?? 1);
+        var token = body!.Token ?? (request.Headers.TryGetValue(PurchaseTokenApi.Header, out var header) ? header.ToString() : null);
+        var outcome = await checkout.PurchaseAsync(saleId, user.UserId(), body.Quantity ?? 1, token);
+        metrics.Count(ResultOf(outcome));
         return outcome.Status switch
         {
             PurchaseStatus.SoldOut => SoldOut,
@@ -57,6 +73,8 @@ public static class PurchaseApi
             PurchaseStatus.UnknownSale => Sales.SalesApi.SaleNotFound,
             PurchaseStatus.InvalidQuantity => InvalidQuantity,
             PurchaseStatus.Unavailable => Unavailable,
+            PurchaseStatus.Blacklisted => GateProblems.Blacklisted,
+            PurchaseStatus.BadToken => GateProblems.BadToken,
             PurchaseStatus.AlreadyPurchased => ApiProblem.Conflict("already_purchased",
                 "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = outcome.OrderId }),
             PurchaseStatus.Refused => ApiProblem.Conflict(outcome.RefusalCode == Orders.OrderWrite.SoldOut ? "sold_out" : "order_failed",
@@ -68,6 +86,22 @@ public static class PurchaseApi
             _ => throw new InvalidOperationException($"Unhandled purchase status {outcome.Status}."),
         };
     }
+
+    private static PurchaseResult ResultOf(PurchaseOutcome outcome) => outcome.Status switch
+    {
+        PurchaseStatus.Committed or PurchaseStatus.Queued => PurchaseResult.Accepted,
+        PurchaseStatus.SoldOut => PurchaseResult.SoldOut,
+        PurchaseStatus.AlreadyPurchased => PurchaseResult.AlreadyPurchased,
+        PurchaseStatus.NotStarted => PurchaseResult.NotStarted,
+        PurchaseStatus.Ended => PurchaseResult.Ended,
+        PurchaseStatus.UnknownSale => PurchaseResult.UnknownSale,
+        PurchaseStatus.InvalidQuantity => PurchaseResult.InvalidRequest,
+        PurchaseStatus.Blacklisted => PurchaseResult.Blacklisted,
+        PurchaseStatus.BadToken => PurchaseResult.BadToken,
+        PurchaseStatus.Unavailable => PurchaseResult.Unavailable,
+        PurchaseStatus.Refused => outcome.RefusalCode == Orders.OrderWrite.SoldOut ? PurchaseResult.SoldOut : PurchaseResult.OrderFailed,
+        _ => throw new InvalidOperationException($"Unhandled purchase status {outcome.Status}."),
+    };
 
     private static string OrderLocation(long orderId) => "/api/orders/" + orderId.ToString(CultureInfo.InvariantCulture);
 }

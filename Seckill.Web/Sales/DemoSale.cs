@@ -5,7 +5,7 @@ using Seckill.Web.Security;
 namespace Seckill.Web.Sales;
 
 /// <summary>
-/// Development only: when the store holds no sale, publishes a demo sale and, once the server
+/// Development only: when no sale is running, publishes a demo sale and, once the server
 /// listens, prints ready-to-paste curl lines with tokens, so a first run shows the whole flow.
 /// </summary>
 public sealed class DemoSale(
@@ -38,7 +38,8 @@ public sealed class DemoSale(
 
               export SECKILL={url} BUYER='Bearer {buyer}' ADMIN='Bearer {admin}'
               curl -s $SECKILL/api/sales/{sale.Id}
-              curl -si -X POST -H "Authorization: $BUYER" -H 'Content-Type: application/json' -d '{"{"}"quantity":1{"}"}' $SECKILL/api/sales/{sale.Id}/purchase
+              # The purchase route refuses scripts' User-Agents (curl's too, see README "Request gate"): send a browser's.
+              curl -si -X POST -A 'Mozilla/5.0 (demo)' -H "Authorization: $BUYER" -H 'Content-Type: application/json' -d '{"{"}"quantity":1{"}"}' $SECKILL/api/sales/{sale.Id}/purchase
               curl -s -H "Authorization: $BUYER" $SECKILL/api/orders/<orderId from the Location header>
               curl -s -X POST -H "Authorization: $BUYER" $SECKILL/api/orders/<orderId>/pay
               curl -s -H "Authorization: $ADMIN" $SECKILL/api/admin/sales/{sale.Id}/stock

@@ -5,7 +5,7 @@ namespace Seckill.Web.Sales;
 /// <summary>A flash sale: <see cref="Stock"/> units of one SKU on sale from <see cref="StartsAt"/> until <see cref="EndsAt"/>.</summary>
 public sealed record Sale(
     long Id, string Sku, string Name, long PriceCents, int Stock,
-    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit)
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, bool RequireToken = false)
 {
     public bool HasStarted(DateTimeOffset now) => now >= StartsAt;
 
@@ -13,7 +13,8 @@ public sealed record Sale(
 }
 
 /// <summary>A sale as an admin asks for it, already validated.</summary>
-public sealed record NewSale(string Sku, string Name, long PriceCents, int Stock, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit);
+public sealed record NewSale(
+    string Sku, string Name, long PriceCents, int Stock, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, bool RequireToken = false);
 
 public interface ISaleStore
 {
@@ -21,13 +22,16 @@ public interface ISaleStore
 
     Task<Sale?> FindAsync(long saleId, CancellationToken cancellationToken);
 
+    /// <summary>Every sale id, for the Bloom filter of known ids.</summary>
+    Task<IReadOnlyList<long>> ListIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>Sales that end after <paramref name="after"/>: the ones an instance must know in memory.</summary>
     Task<IReadOnlyList<Sale>> ListEndingAfterAsync(DateTimeOffset after, CancellationToken cancellationToken);
 }
 
 /// <summary>
-/// The sales this instance serves, held in memory so that the purchase path never reads
-/// storage to learn about a sale. Filled at startup and on creation.
+/// The running and upcoming sales, pinned in memory so that the purchase path never reads
+/// storage to learn about them. Kept by <see cref="SaleDirectory"/>.
 /// </summary>
 /// <remarks>Thread-safe; sales are immutable records, replaced whole.</remarks>
 public sealed class SaleCatalog
@@ -37,6 +41,8 @@ public sealed class SaleCatalog
     public bool TryGet(long saleId, out Sale sale) => _sales.TryGetValue(saleId, out sale!);
 
     public void Put(Sale sale) => _sales[sale.Id] = sale;
+
+    public void Remove(long saleId) => _sales.TryRemove(saleId, out _);
 
     public ICollection<Sale> All => _sales.Values;
 }

@@ -7,18 +7,14 @@ namespace Seckill.Web.Sales;
 /// Publishes a sale: stored first (the database is the truth), then its stock goes into the
 /// pool and the warm-up share onto the shard, and only then is it visible to buyers.
 /// </summary>
-public sealed class SalePublisher(ISaleStore store, SaleCatalog catalog, IStockPool pool, Allocator allocator)
+public sealed class SalePublisher(ISaleStore store, SaleDirectory directory, IStockPool pool, Allocator allocator)
 {
     public async Task<Sale> PublishAsync(NewSale newSale, CancellationToken cancellationToken)
     {
         var sale = await store.CreateAsync(newSale, cancellationToken);
         await pool.SeedAsync(sale.Id, sale.Stock);
         await allocator.WarmUpAsync(sale.Id, sale.Stock);
-        catalog.Put(sale);
+        directory.Know(sale);
         return sale;
     }
-
-    /// <summary>The sale from memory, or from storage for one this instance does not hold.</summary>
-    public async ValueTask<Sale?> FindAsync(long saleId, CancellationToken cancellationToken) =>
-        catalog.TryGet(saleId, out var sale) ? sale : await store.FindAsync(saleId, cancellationToken);
 }

@@ -11,11 +11,12 @@ namespace Seckill.Web.Sales;
 /// <summary>Admin body for a new sale. Unknown fields are refused so that a typo is not silently ignored.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateSaleRequest(
-    string? Sku, string? Name, decimal? Price, long? Stock, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, long? PerUserLimit);
+    string? Sku, string? Name, decimal? Price, long? Stock, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, long? PerUserLimit,
+    bool? RequireToken);
 
 public sealed record SaleResponse(
     long Id, string Sku, string Name, decimal Price, int Stock, long Remaining,
-    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, string Status);
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, bool RequireToken, string Status);
 
 public static class SalesApi
 {
@@ -25,7 +26,7 @@ public static class SalesApi
 
     public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy);
+        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         app.MapGet("/api/sales/{id}", GetAsync);
         return app;
     }
@@ -48,13 +49,13 @@ public static class SalesApi
     }
 
     private static async Task<Results<Ok<SaleResponse>, CachedProblem>> GetAsync(
-        string id, SalePublisher publisher, SaleStatusReader status, CancellationToken cancellationToken)
+        string id, SaleDirectory sales, SaleStatusReader status)
     {
         if (!RouteIds.TryParse(id, out var saleId))
         {
             return RouteIds.Invalid;
         }
-        var sale = await publisher.FindAsync(saleId, cancellationToken);
+        var sale = await sales.FindAsync(saleId);
         return sale is null ? SaleNotFound : TypedResults.Ok(await status.DescribeAsync(sale));
     }
 
@@ -102,7 +103,7 @@ public static class SalesApi
         }
 
         sale = errors.Count > 0 ? null : new NewSale(
-            sku!, name!, (long)(body.Price!.Value * 100), (int)body.Stock!.Value, body.StartsAt!.Value, body.EndsAt!.Value, (int)limit);
+            sku!, name!, (long)(body.Price!.Value * 100), (int)body.Stock!.Value, body.StartsAt!.Value, body.EndsAt!.Value, (int)limit, body.RequireToken ?? false);
         return errors;
     }
 }
@@ -120,6 +121,6 @@ public sealed class SaleStatusReader(IStockPool pool, IStockShard shard, Allocat
             : remaining == 0 ? "sold_out"
             : "active";
         return new SaleResponse(sale.Id, sale.Sku, sale.Name, sale.PriceCents / 100m, sale.Stock, remaining,
-            sale.StartsAt, sale.EndsAt, sale.PerUserLimit, status);
+            sale.StartsAt, sale.EndsAt, sale.PerUserLimit, sale.RequireToken, status);
     }
 }

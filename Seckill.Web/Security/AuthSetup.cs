@@ -36,6 +36,10 @@ public static class AuthSetup
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
+                        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Gate.CountsAsPurchase>() is not null)
+                        {
+                            context.HttpContext.RequestServices.GetRequiredService<Gate.PurchaseMetrics>().Count(Gate.PurchaseResult.Unauthorized);
+                        }
                         var (code, detail) = context.AuthenticateFailure switch
                         {
                             SecurityTokenExpiredException => ("token_expired", "The bearer token has expired."),

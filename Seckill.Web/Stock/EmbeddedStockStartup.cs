@@ -12,10 +12,10 @@ namespace Seckill.Web.Stock;
 /// queued but not written when the process died are gone; their stock is not.
 /// </summary>
 public sealed partial class EmbeddedStockStartup(
-    ISaleStore sales, IOrderStore orders, SaleCatalog catalog, IStockPool pool, IStockShard shard, Allocator allocator,
+    ISaleStore sales, IOrderStore orders, SaleDirectory directory, IStockPool pool, IStockShard shard, Allocator allocator,
     IdGenerator ids, TimeProvider time, ILogger<EmbeddedStockStartup> log) : IHostedService
 {
-    /// <summary>Ended sales are kept in memory this long so their pages and stock reports stay cheap.</summary>
+    /// <summary>Ended sales get their stock back in memory this long, so their stock reports stay right.</summary>
     private static readonly TimeSpan EndedRetention = TimeSpan.FromDays(7);
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ public sealed partial class EmbeddedStockStartup(
             {
                 await allocator.WarmUpAsync(sale.Id, unsold);
             }
-            catalog.Put(sale);
+            directory.Know(sale);
             LogRestored(sale.Id, sale.Stock, sold);
         }
     }

@@ -22,19 +22,19 @@ public static class StockApi
 {
     public static IEndpointRouteBuilder MapStock(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy);
+        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         return app;
     }
 
     private static async Task<Results<Ok<StockResponse>, CachedProblem>> GetAsync(
-        string id, SalePublisher sales, IStockPool pool, IStockShard shard, Allocator allocator, IOrderStore orders,
+        string id, SaleDirectory sales, IStockPool pool, IStockShard shard, Allocator allocator, IOrderStore orders,
         IOptions<InstanceOptions> instance, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var saleId))
         {
             return RouteIds.Invalid;
         }
-        if (await sales.FindAsync(saleId, cancellationToken) is not { } sale)
+        if (await sales.FindAsync(saleId) is not { } sale)
         {
             return SalesApi.SaleNotFound;
         }

@@ -18,6 +18,7 @@ public static class EmbeddedStorage
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<ISaleStore, SqliteSaleStore>();
         services.AddSingleton<IOrderStore, SqliteOrderStore>();
+        services.AddSingleton<Gate.IBlacklistStore, SqliteBlacklistStore>();
         services.AddSingleton<IStockPool, InProcessStockPool>();
         services.AddSingleton<IStockShard, InProcessStockShard>();
         // Hosted services start in registration order: schema first, then stock from it.

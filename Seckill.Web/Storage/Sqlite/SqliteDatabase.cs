@@ -51,6 +51,14 @@ public sealed class SqliteDatabase
         CREATE INDEX ix_orders_due ON orders (pay_by) WHERE status = 'awaiting_payment';
         CREATE INDEX ix_orders_sale ON orders (sale_id, status);
         """,
+        """
+        -- Sales whose purchases need a token from GET /api/sales/{id}/token.
+        ALTER TABLE sales ADD COLUMN require_token INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE blacklist (
+            user_id  INTEGER PRIMARY KEY,
+            added_at INTEGER NOT NULL
+        );
+        """,
     ];
 
     private readonly string _connectionString;

@@ -6,27 +6,27 @@ namespace Seckill.Web.Storage.Sqlite;
 public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
 {
     private const string Columns =
-        "id AS Id, sku AS Sku, name AS Name, price_cents AS PriceCents, total_stock AS Stock, starts_at AS StartsAt, ends_at AS EndsAt, per_user_limit AS PerUserLimit";
+        "id AS Id, sku AS Sku, name AS Name, price_cents AS PriceCents, total_stock AS Stock, starts_at AS StartsAt, ends_at AS EndsAt, per_user_limit AS PerUserLimit, require_token AS RequireToken";
 
     public async Task<Sale> CreateAsync(NewSale sale, CancellationToken cancellationToken)
     {
         await using var connection = db.Open();
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """
-            INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, created_at)
-            VALUES (@Sku, @Name, @PriceCents, @Stock, 0, @StartsAt, @EndsAt, @PerUserLimit, @Now);
+            INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, require_token, created_at)
+            VALUES (@Sku, @Name, @PriceCents, @Stock, 0, @StartsAt, @EndsAt, @PerUserLimit, @RequireToken, @Now);
             SELECT last_insert_rowid();
             """,
             new
             {
-                sale.Sku, sale.Name, sale.PriceCents, sale.Stock, sale.PerUserLimit,
+                sale.Sku, sale.Name, sale.PriceCents, sale.Stock, sale.PerUserLimit, sale.RequireToken,
                 StartsAt = sale.StartsAt.ToUnixTimeMilliseconds(),
                 EndsAt = sale.EndsAt.ToUnixTimeMilliseconds(),
                 Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             },
             cancellationToken: cancellationToken));
         return new Sale(id, sale.Sku, sale.Name, sale.PriceCents, sale.Stock,
-            Millis(sale.StartsAt.ToUnixTimeMilliseconds()), Millis(sale.EndsAt.ToUnixTimeMilliseconds()), sale.PerUserLimit);
+            Millis(sale.StartsAt.ToUnixTimeMilliseconds()), Millis(sale.EndsAt.ToUnixTimeMilliseconds()), sale.PerUserLimit, sale.RequireToken);
     }
 
     public async Task<Sale?> FindAsync(long saleId, CancellationToken cancellationToken)
@@ -35,6 +35,13 @@ public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
         var row = await connection.QuerySingleOrDefaultAsync<SaleRow>(new CommandDefinition(
             $"SELECT {Columns} FROM sales WHERE id = @saleId", new { saleId }, cancellationToken: cancellationToken));
         return row?.ToSale();
+    }
+
+    public async Task<IReadOnlyList<long>> ListIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = db.Open();
+        var ids = await connection.QueryAsync<long>(new CommandDefinition("SELECT id FROM sales", cancellationToken: cancellationToken));
+        return ids.AsList();
     }
 
     public async Task<IReadOnlyList<Sale>> ListEndingAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
@@ -58,7 +65,8 @@ public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
         public long StartsAt { get; set; }
         public long EndsAt { get; set; }
         public long PerUserLimit { get; set; }
+        public bool RequireToken { get; set; }
 
-        public Sale ToSale() => new(Id, Sku, Name, PriceCents, (int)Stock, Millis(StartsAt), Millis(EndsAt), (int)PerUserLimit);
+        public Sale ToSale() => new(Id, Sku, Name, PriceCents, (int)Stock, Millis(StartsAt), Millis(EndsAt), (int)PerUserLimit, RequireToken);
     }
 }

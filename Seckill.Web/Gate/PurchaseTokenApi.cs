@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Seckill.Web.Http;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Security;
+
+namespace Seckill.Web.Gate;
+
+/// <param name="Token">Send it with the purchase: body field <c>token</c> or header <c>X-Purchase-Token</c>.</param>
+public sealed record PurchaseTokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+public static class PurchaseTokenApi
+{
+    public const string Header = "X-Purchase-Token";
+
+    public static IEndpointRouteBuilder MapPurchaseTokens(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/sales/{id}/token", Issue).RequireAuthorization();
+        return app;
+    }
+
+    /// <summary>Issued only while the sale runs, to a buyer who may buy: a token fetched early is impossible.</summary>
+    private static async Task<Results<Ok<PurchaseTokenResponse>, CachedProblem>> Issue(
+        string id, HttpRequest request, ClaimsPrincipal user, BotRules bots, Blacklist blacklist, SaleDirectory sales,
+        PurchaseTokens tokens, TimeProvider time)
+    {
+        if (bots.IsSuspect(request))
+        {
+            return GateProblems.BotSuspected;
+        }
+        if (!RouteIds.TryParse(id, out var saleId))
+        {
+            return RouteIds.Invalid;
+        }
+        if (await sales.FindAsync(saleId) is not { } sale)
+        {
+            return SalesApi.SaleNotFound;
+        }
+        var now = time.GetUtcNow();
+        if (!sale.HasStarted(now))
+        {
+            return PurchaseApi.NotStarted;
+        }
+        if (sale.HasEnded(now))
+        {
+            return PurchaseApi.Ended;
+        }
+        var userId = user.UserId();
+        if (blacklist.Contains(userId))
+        {
+            return GateProblems.Blacklisted;
+        }
+        var (token, expiresAt) = tokens.Issue(saleId, userId);
+        return TypedResults.Ok(new PurchaseTokenResponse(token, expiresAt));
+    }
+}

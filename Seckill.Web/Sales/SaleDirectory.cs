@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Gate;
+
+namespace Seckill.Web.Sales;
+
+/// <summary>
+/// Where the request path learns about a sale, in three tiers, so that neither a buyer of a
+/// running sale nor a junk id costs any I/O:
+/// <list type="number">
+/// <item>running and upcoming sales are pinned in the <see cref="SaleCatalog"/>: they never
+/// expire and are refreshed from storage in the background (<see cref="SaleRefresher"/>);</item>
+/// <item>a Bloom filter of every sale id answers "no such sale" for almost every unknown id;</item>
+/// <item>an id that passes the filter is read from storage once and the answer kept in
+/// <see cref="IMemoryCache"/>: an ended sale for <c>Gate:EndedSaleTtl</c> ±10%, "not found"
+/// for <c>Gate:NegativeCacheTtl</c> (up to +10%, never less: an unknown id reaches storage at
+/// most once per that period). Concurrent misses for one id share one read.</item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// Running sales are not kept in <see cref="IMemoryCache"/> itself: its keys are objects, so every
+/// lookup would box the id, and this lookup is on every purchase. Thread-safe.
+/// </remarks>
+public sealed partial class SaleDirectory(
+    SaleCatalog catalog, ISaleStore store, IMemoryCache cache, IOptions<GateOptions> options, TimeProvider time,
+    ILogger<SaleDirectory> log)
+{
+    private readonly GateOptions _options = options.Value;
+    private readonly ConcurrentDictionary<long, Lazy<Task<Sale?>>> _reads = new();
+    private volatile BloomFilter _filter = new(options.Value.BloomCapacity, options.Value.BloomFalsePositiveRate);
+
+    public BloomFilter Filter => _filter;
+
+    /// <summary>The sale, or null when there is none; completes synchronously unless storage must be read.</summary>
+    public ValueTask<Sale?> FindAsync(long saleId)
+    {
+        if (catalog.TryGet(saleId, out var sale))
+        {
+            return new(sale);
+        }
+        if (!_filter.MightContain(saleId))
+        {
+            return new((Sale?)null);
+        }
+        if (cache.TryGetValue(new SaleKey(saleId), out Sale? cached))
+        {
+            return new(cached);
+        }
+        var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => self.ReadAsync(id)), this);
+        return new(read.Value);
+    }
+
+    /// <summary>
+    /// Makes a sale known at once (creation, startup, refresh): into the filter, and pinned while
+    /// it runs or cached while it ended.
+    /// </summary>
+    public void Know(Sale sale)
+    {
+        _filter.Add(sale.Id);
+        var key = new SaleKey(sale.Id);
+        if (sale.HasEnded(time.GetUtcNow()))
+        {
+            catalog.Remove(sale.Id);
+            cache.Set<Sale?>(key, sale, Spread(_options.EndedSaleTtl));
+        }
+        else
+        {
+            catalog.Put(sale);
+            cache.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// Before the first request: the filter is built from every stored id, sized for at least
+    /// twice as many as exist so it keeps its false-positive rate while sales are added.
+    /// </summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var ids = await store.ListIdsAsync(cancellationToken);
+        var filter = new BloomFilter(Math.Max(_options.BloomCapacity, 2 * ids.Count), _options.BloomFalsePositiveRate);
+        foreach (var id in ids)
+        {
+            filter.Add(id);
+        }
+        foreach (var sale in catalog.All)
+        {
+            filter.Add(sale.Id);
+        }
+        _filter = filter;
+        LogFilterBuilt(ids.Count, filter.Capacity, filter.SizeInBytes / 1024);
+    }
+
+    /// <summary>Re-reads running sales from storage (changes, and sales created by other instances) and unpins ended ones.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var sale in await store.ListEndingAfterAsync(now, cancellationToken))
+        {
+            Know(sale);
+        }
+        foreach (var sale in catalog.All)
+        {
+            if (sale.HasEnded(now))
+            {
+                Know(sale);
+            }
+        }
+        if (_filter.Count > _filter.Capacity)
+        {
+            LogFilterFull(_filter.Count, _filter.Capacity);
+        }
+    }
+
+    private async Task<Sale?> ReadAsync(long saleId)
+    {
+        try
+        {
+            // A read that finished between this caller's cache miss and its turn here has left
+            // the answer in the cache: use it rather than read again.
+            if (cache.TryGetValue(new SaleKey(saleId), out Sale? cached))
+            {
+                return cached;
+            }
+            var sale = await store.FindAsync(saleId, CancellationToken.None);
+            if (sale is null)
+            {
+                cache.Set<Sale?>(new SaleKey(saleId), null, Extend(_options.NegativeCacheTtl));
+            }
+            else
+            {
+                Know(sale);
+            }
+            return sale;
+        }
+        finally
+        {
+            _reads.TryRemove(saleId, out _);
+        }
+    }
+
+    /// <summary>±10%, so entries cached together do not all expire together.</summary>
+    private static TimeSpan Spread(TimeSpan ttl) => ttl * (0.9 + 0.2 * Random.Shared.NextDouble());
+
+    /// <summary>+0–10%: spread like the others, but never shorter than promised.</summary>
+    private static TimeSpan Extend(TimeSpan ttl) => ttl * (1 + 0.1 * Random.Shared.NextDouble());
+
+    private readonly record struct SaleKey(long SaleId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sale id filter: {Ids} stored ids, sized for {Capacity} ({Kilobytes} KiB)")]
+    private partial void LogFilterBuilt(int ids, int capacity, long kilobytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sale id filter holds {Count} ids, more than the {Capacity} it is sized for: more unknown ids reach the cache; a restart resizes it")]
+    private partial void LogFilterFull(long count, int capacity);
+}
