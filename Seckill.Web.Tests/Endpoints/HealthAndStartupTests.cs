@@ -42,6 +42,11 @@ public sealed class HealthAndStartupTests
     [InlineData("Orders:BatchSize", "0")]
     [InlineData("Orders:PaymentTimeout", "00:00:00")]
     [InlineData("Allocation:ReserveRatio", "1.5")]
+    [InlineData("RateLimits:PerIp:Burst", "0")]
+    [InlineData("RateLimits:PerUser:PermitsPerMinute", "-1")]
+    [InlineData("RateLimits:TrustedProxies:0", "not-an-address")]
+    [InlineData("Gate:BloomFalsePositiveRate", "1.5")]
+    [InlineData("Gate:PurchaseTokenLifetime", "00:00:00")]
     public void InvalidConfigurationFailsStartupNamingTheKey(string key, string value)
     {
         using var factory = new SeckillFactory(new Dictionary<string, string?> { [key] = value });

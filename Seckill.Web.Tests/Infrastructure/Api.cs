@@ -14,7 +14,7 @@ public static class Api
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<SaleResponse> CreateSaleAsync(this SeckillFactory factory, int stock = 100, int perUserLimit = 1,
-        TimeSpan? startsIn = null, TimeSpan? lasts = null, decimal price = 9.99m)
+        TimeSpan? startsIn = null, TimeSpan? lasts = null, decimal price = 9.99m, bool requireToken = false)
     {
         var now = factory.Clock.GetUtcNow();
         var startsAt = now + (startsIn ?? TimeSpan.FromSeconds(-1));
@@ -28,6 +28,7 @@ public static class Api
             startsAt,
             endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
             perUserLimit,
+            requireToken,
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<SaleResponse>(Json))!;

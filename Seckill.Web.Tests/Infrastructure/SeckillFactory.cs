@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -17,9 +19,13 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDirectory;
+    private readonly Action<IServiceCollection>? _services;
 
-    public SeckillFactory(IDictionary<string, string?>? settings = null, string? dataDirectory = null, TestClock? clock = null)
+    /// <param name="services">Changes to the service's registrations, e.g. to count the calls a store gets.</param>
+    public SeckillFactory(IDictionary<string, string?>? settings = null, string? dataDirectory = null, TestClock? clock = null,
+        Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("seckill-test-").FullName;
         Clock = clock ?? new TestClock();
@@ -53,7 +59,12 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            services.AddSingleton<IStartupFilter, TestPeerAddress>();
+            _services?.Invoke(services);
+        });
     }
 
     /// <summary>Clients look like a browser, so the bot rules (tested on their own) let them through.</summary>
@@ -77,11 +88,22 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>A client that calls as <paramref name="userId"/> with a real signed token.</summary>
-    public HttpClient ClientFor(long userId, bool admin = false)
+    /// <summary>
+    /// A client that calls as <paramref name="userId"/> with a real signed token, from the TCP
+    /// peer address <paramref name="peer"/> if given (in memory there is no peer otherwise).
+    /// </summary>
+    public HttpClient ClientFor(long userId, bool admin = false, string? peer = null)
+    {
+        var client = peer is null ? CreateClient() : ClientFrom(peer);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(userId, admin));
+        return client;
+    }
+
+    /// <summary>An anonymous client whose requests arrive from the TCP peer <paramref name="peer"/>.</summary>
+    public HttpClient ClientFrom(string peer)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(userId, admin));
+        client.DefaultRequestHeaders.Add(TestPeerAddress.Header, peer);
         return client;
     }
 
@@ -118,4 +140,28 @@ public sealed class TestClock : TimeProvider
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+}
+
+/// <summary>
+/// Test-only: sets the connection's peer address from a header, first thing in the pipeline, so
+/// tests can play clients behind different addresses and proxies. It runs before the forwarded
+/// headers middleware, exactly where Kestrel would have put the real peer.
+/// </summary>
+internal sealed class TestPeerAddress : IStartupFilter
+{
+    public const string Header = "X-Test-Peer";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            if (context.Request.Headers.TryGetValue(Header, out var peer))
+            {
+                context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                context.Request.Headers.Remove(Header);
+            }
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
 }

@@ -14,7 +14,9 @@ namespace Seckill.Web.Tests.Promises;
 /// </summary>
 public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
 {
-    public enum Caller { Buyer, Admin, Anonymous, ExpiredToken, WrongKey, WrongIssuer, Garbage, NonNumericSubject }
+    /// <summary>Who calls; <see cref="Script"/> and <see cref="NoAgent"/> combine with a caller to change its User-Agent.</summary>
+    [Flags]
+    public enum Caller { Buyer = 0, Admin = 1, Anonymous = 2, ExpiredToken = 3, WrongKey = 4, WrongIssuer = 5, Garbage = 6, NonNumericSubject = 7, Script = 16, NoAgent = 32 }
 
     public sealed class SaleFixture : IAsyncLifetime
     {
@@ -82,6 +84,20 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
         { "cancel someone else's order", "POST /api/orders/{order}/cancel", null, Json, Caller.Buyer, 404, "order_not_found" },
         { "unknown route", "GET /api/nothing-here", null, Json, Caller.Buyer, 404, "not_found" },
         { "wrong method", "DELETE /api/sales/{sale}/purchase", null, Json, Caller.Buyer, 405, "method_not_allowed" },
+        { "purchase token as a number", Purchase, """{"quantity":1,"token":5}""", Json, Caller.Buyer, 400, "invalid_json" },
+        { "purchase from a script", Purchase, """{"quantity":1}""", Json, Caller.Buyer | Caller.Script, 403, "bot_suspected" },
+        { "purchase with no User-Agent", Purchase, """{"quantity":1}""", Json, Caller.Buyer | Caller.NoAgent, 403, "bot_suspected" },
+        { "non-numeric user to blacklist", "POST /api/admin/blacklist/abc", null, Json, Caller.Admin, 400, "invalid_id" },
+        { "user 0 off the blacklist", "DELETE /api/admin/blacklist/0", null, Json, Caller.Admin, 400, "invalid_id" },
+        { "remove a user not on the blacklist", "DELETE /api/admin/blacklist/424242", null, Json, Caller.Admin, 404, "not_blacklisted" },
+        { "non-admin blacklists", "POST /api/admin/blacklist/7", null, Json, Caller.Buyer, 403, "forbidden" },
+        { "non-admin reads the blacklist", "GET /api/admin/blacklist", null, Json, Caller.Buyer, 403, "forbidden" },
+        { "anonymous blacklists", "POST /api/admin/blacklist/7", null, Json, Caller.Anonymous, 401, "unauthorized" },
+        { "non-admin reads metrics", "GET /api/admin/metrics", null, Json, Caller.Buyer, 403, "forbidden" },
+        { "purchase token for a non-numeric sale", "GET /api/sales/abc/token", null, Json, Caller.Buyer, 400, "invalid_id" },
+        { "purchase token for an unknown sale", "GET /api/sales/9223372036854775807/token", null, Json, Caller.Buyer, 404, "sale_not_found" },
+        { "purchase token for nobody", "GET /api/sales/{sale}/token", null, Json, Caller.Anonymous, 401, "unauthorized" },
+        { "purchase token for a script", "GET /api/sales/{sale}/token", null, Json, Caller.Buyer | Caller.Script, 403, "bot_suspected" },
     };
 
     [Theory]
@@ -102,6 +118,14 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         using var client = _fixture.Factory.CreateClient();
+        if (caller.HasFlag(Caller.Script) || caller.HasFlag(Caller.NoAgent))
+        {
+            client.DefaultRequestHeaders.UserAgent.Clear();
+            if (caller.HasFlag(Caller.Script))
+            {
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("python-requests/2.31.0");
+            }
+        }
         var response = await client.SendAsync(request);
 
         Assert.True(status == (int)response.StatusCode, $"{name}: expected {status}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -138,7 +162,8 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
     {
         var stock = await _fixture.Factory.SettledStockAsync(_fixture.SaleId);
         var sales = _fixture.Factory.Get<Seckill.Web.Sales.SaleCatalog>().All.Count;
-        return $"{stock with { Shards = [] }} sales={sales} order={(await _fixture.Factory.OrderAsync(_fixture.OrderId)).Status}";
+        var blacklisted = _fixture.Factory.Get<Seckill.Web.Gate.Blacklist>().Entries.Count;
+        return $"{stock with { Shards = [] }} sales={sales} blacklisted={blacklisted} order={(await _fixture.Factory.OrderAsync(_fixture.OrderId)).Status}";
     }
 
     private string? TokenFor(Caller caller)
@@ -156,7 +181,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
         });
         var realKey = factory.Get<Microsoft.Extensions.Options.IOptions<Seckill.Web.Security.AuthOptions>>().Value.SigningKey;
-        return caller switch
+        return (caller & ~(Caller.Script | Caller.NoAgent)) switch
         {
             Caller.Buyer => factory.Token(42),
             Caller.Admin => factory.Token(1, admin: true),

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
@@ -45,7 +46,13 @@ public sealed class PurchaseTokens(IOptions<AuthOptions> auth, IOptions<GateOpti
             return false;
         }
         Span<byte> presented = stackalloc byte[TokenBytes];
-        if (!Base64Url.TryDecodeFromChars(token, presented, out var written) || written != TokenBytes)
+        if (Base64Url.DecodeFromChars(token, presented, out _, out var written) != OperationStatus.Done || written != TokenBytes)
+        {
+            return false;
+        }
+        // Only the canonical spelling: the last character has spare bits a decoder ignores.
+        Span<char> canonical = stackalloc char[TokenChars];
+        if (!Base64Url.TryEncodeToChars(presented, canonical, out _) || !canonical.SequenceEqual(token))
         {
             return false;
         }

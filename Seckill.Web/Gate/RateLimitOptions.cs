@@ -34,11 +34,11 @@ public sealed class RateLimitOptions : IValidatableObject
         {
             yield return new("RateLimits:PerUser:PermitsPerMinute must be between 1 and 10000000.");
         }
-        foreach (var entry in TrustedProxies)
+        for (var i = 0; i < TrustedProxies.Length; i++)
         {
-            if (!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
+            if (!IPAddress.TryParse(TrustedProxies[i], out _) && !System.Net.IPNetwork.TryParse(TrustedProxies[i], out _))
             {
-                yield return new($"RateLimits:TrustedProxies: '{entry}' is neither an IP address nor a network like 10.0.0.0/8.");
+                yield return new($"RateLimits:TrustedProxies:{i}: '{TrustedProxies[i]}' is neither an IP address nor a network like 10.0.0.0/8.");
             }
         }
     }
