@@ -37,7 +37,9 @@ public static class RateLimits
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<RateLimitOptions>>((forwarded, limits) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // With no proxy configured the header is not read at all: the middleware would believe
+            // it from anyone once its (loopback) defaults are cleared.
+            forwarded.ForwardedHeaders = limits.Value.TrustedProxies.Length > 0 ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             // The framework trusts loopback by default; here only what is configured is trusted.
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();

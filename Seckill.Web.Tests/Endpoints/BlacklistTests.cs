@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Seckill.Web.Tests.Infrastructure;
+
+namespace Seckill.Web.Tests.Endpoints;
+
+public sealed class BlacklistTests
+{
+    [Fact]
+    public async Task ABlacklistedUserIsRefusedFromTheMomentTheAdminCallReturnsUntilRemoved()
+    {
+        using var factory = new SeckillFactory();
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        using var admin = factory.Admin();
+        using var buyer = factory.ClientFor(77);
+
+        var added = await admin.PostAsync("/api/admin/blacklist/77", null);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        using (var entry = JsonDocument.Parse(await added.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(77, entry.RootElement.GetProperty("userId").GetInt64());
+        }
+
+        var refused = await buyer.PurchaseAsync(sale.Id);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("blacklisted", await refused.ProblemCodeAsync());
+        var token = await buyer.GetAsync($"/api/sales/{sale.Id}/token");
+        Assert.Equal("blacklisted", await token.ProblemCodeAsync());
+        Assert.Equal(0, (await factory.SettledStockAsync(sale.Id)).Sold);
+
+        using (var list = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/blacklist")))
+        {
+            Assert.Equal([77L], list.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("userId").GetInt64()));
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/admin/blacklist/77")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+        var again = await admin.DeleteAsync("/api/admin/blacklist/77");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal("not_blacklisted", await again.ProblemCodeAsync());
+    }
+
+    [Fact]
+    public async Task AddingTwiceKeepsOneEntryWithTheFirstDate()
+    {
+        using var factory = new SeckillFactory();
+        using var admin = factory.Admin();
+        var first = await (await admin.PostAsync("/api/admin/blacklist/5", null)).Content.ReadFromJsonAsync<JsonElement>();
+        factory.Clock.Advance(TimeSpan.FromMinutes(5));
+        var second = await (await admin.PostAsync("/api/admin/blacklist/5", null)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(first.GetProperty("addedAt").GetDateTimeOffset(), second.GetProperty("addedAt").GetDateTimeOffset());
+        using var list = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/blacklist"));
+        Assert.Equal(1, list.RootElement.GetProperty("users").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task TheBlacklistSurvivesARestart()
+    {
+        string directory;
+        long saleId;
+        using (var factory = new SeckillFactory(dataDirectory: Directory.CreateTempSubdirectory("seckill-test-").FullName))
+        {
+            directory = factory.DataDirectory;
+            saleId = (await factory.CreateSaleAsync()).Id;
+            using var admin = factory.Admin();
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/admin/blacklist/31", null)).StatusCode);
+        }
+        try
+        {
+            using var restarted = new SeckillFactory(dataDirectory: directory);
+            using var buyer = restarted.ClientFor(31);
+            var response = await buyer.PurchaseAsync(saleId);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("blacklisted", await response.ProblemCodeAsync());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
