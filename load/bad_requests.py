@@ -1,13 +1,11 @@
 """Stopgap battery of bad requests from outside: each must get a 4xx problem with a code, and
 the sale's stock must be unchanged afterwards.    python3 load/bad_requests.py"""
-import sys, json, time, os
-sys.argv=[sys.argv[0]]
-exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "race.py")).read().split("ADMIN=token(1,True)")[0])
-ADMIN=token(1,True); U=token(4242)
-iso=lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ",time.gmtime(t)); now=time.time()
-st,sale=req("POST","/api/admin/sales",{"sku":"BAD","name":"bad","price":5,"stock":10,"startsAt":iso(now-1),"endsAt":iso(now+3600),"perUserLimit":2},ADMIN); sid=sale["id"]
+import sys, json, time
+from seckill_http import token, req, iso, create_sale, address_of
+ADMIN=token(1,True); U=token(4242); now=time.time()
+sid=create_sale(ADMIN,10,per_user=2)
 def snap():
-    return json.dumps(req("GET",f"/api/admin/sales/{sid}/stock",tok=ADMIN)[1],sort_keys=True)
+    return json.dumps(req("GET",f"/api/admin/sales/{sid}/stock",tok=ADMIN)[1],sort_keys=True)+json.dumps(req("GET","/api/admin/blacklist",tok=ADMIN)[1])
 wrongkey=token(4242).rsplit(".",1)[0]+".AAAA"
 cases=[
  ("malformed json","POST",f"/api/sales/{sid}/purchase",b'{"quantity":',U,"application/json"),
@@ -25,11 +23,17 @@ cases=[
  ("non-admin stock","GET",f"/api/admin/sales/{sid}/stock",None,U,"application/json"),
  ("unknown admin field","POST","/api/admin/sales",json.dumps({"sku":"x","name":"x","price":1,"stock":5,"startsAt":iso(now),"endsAt":iso(now+60),"hack":1}).encode(),ADMIN,"application/json"),
  ("form body","POST",f"/api/sales/{sid}/purchase",b'quantity=1',U,"application/x-www-form-urlencoded"),
+ ("non-admin blacklists","POST","/api/admin/blacklist/7",None,U,"application/json"),
+ ("non-numeric user to blacklist","POST","/api/admin/blacklist/abc",None,ADMIN,"application/json"),
+ ("purchase token for an unknown sale","GET","/api/sales/777777/token",None,U,"application/json"),
 ]
 before=snap(); ok=0
-for name,m,p,body,tok,ct in cases:
+for i,(name,m,p,body,tok,ct) in enumerate(cases):
     try:
-        st,b=req(m,p,tok=tok,raw=body,ctype=ct)
+        # Each case from its own address and user (a fresh buyer token): the per-address and
+        # per-user limits are not what is being checked here.
+        tok=token(60000+i) if tok==U else tok
+        st,b,_=req(m,p,tok=tok,raw=body,ctype=ct,source=address_of(50000+i))
     except Exception as e:
         st,b=0,{"code":str(e)}
     code=(b or {}).get("code")

@@ -29,8 +29,12 @@ public sealed partial class SaleDirectory(
     private readonly GateOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Lazy<Task<Sale?>>> _reads = new();
     private volatile BloomFilter _filter = new(options.Value.BloomCapacity, options.Value.BloomFalsePositiveRate);
+    private long _filtered, _cacheHits, _storageReads;
 
     public BloomFilter Filter => _filter;
+
+    /// <summary>Lookups that missed the pinned sales, by where they were answered (for the metrics endpoint).</summary>
+    public SaleLookupCounts Counts => new(Interlocked.Read(ref _filtered), Interlocked.Read(ref _cacheHits), Interlocked.Read(ref _storageReads));
 
     /// <summary>The sale, or null when there is none; completes synchronously unless storage must be read.</summary>
     public ValueTask<Sale?> FindAsync(long saleId)
@@ -41,10 +45,12 @@ public sealed partial class SaleDirectory(
         }
         if (!_filter.MightContain(saleId))
         {
+            Interlocked.Increment(ref _filtered);
             return new((Sale?)null);
         }
         if (cache.TryGetValue(new SaleKey(saleId), out Sale? cached))
         {
+            Interlocked.Increment(ref _cacheHits);
             return new(cached);
         }
         var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => self.ReadAsync(id)), this);
@@ -122,6 +128,7 @@ public sealed partial class SaleDirectory(
             {
                 return cached;
             }
+            Interlocked.Increment(ref _storageReads);
             var sale = await store.FindAsync(saleId, CancellationToken.None);
             if (sale is null)
             {
@@ -153,3 +160,8 @@ public sealed partial class SaleDirectory(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sale id filter holds {Count} ids, more than the {Capacity} it is sized for: more unknown ids reach the cache; a restart resizes it")]
     private partial void LogFilterFull(long count, int capacity);
 }
+
+/// <param name="RejectedByFilter">Ids the Bloom filter knew to be absent: answered 404 without a lookup.</param>
+/// <param name="CacheHits">Ended sales and known-absent ids answered from the cache.</param>
+/// <param name="StorageReads">Lookups that read storage (at most one per unknown id per <c>Gate:NegativeCacheTtl</c>).</param>
+public readonly record struct SaleLookupCounts(long RejectedByFilter, long CacheHits, long StorageReads);
