@@ -106,7 +106,8 @@ public sealed class RateLimitTests
     [Fact]
     public async Task HealthAndAdminRoutesAreNotLimited()
     {
-        using var factory = new SeckillFactory(DefaultLimits());
+        // One permit a second: 150 requests would be refused unless they took minutes.
+        using var factory = new SeckillFactory(DefaultLimits(("RateLimits:PerIp:PermitsPerSecond", "1"), ("RateLimits:PerIp:Burst", "1")));
         var sale = await factory.CreateSaleAsync();
         using var probe = factory.ClientFrom("10.0.0.4");
         using var admin = factory.ClientFor(1, admin: true, peer: "10.0.0.4");
@@ -117,5 +118,18 @@ public sealed class RateLimitTests
             Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/admin/sales/{sale.Id}/stock")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/sales/{sale.Id}")).StatusCode);
         }
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", "::ffff:10.1.2.3", true)]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true)]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:3::1", false)]
+    [InlineData("10.1.2.3", "10.1.2.4", false)]
+    [InlineData("0.0.0.1", "::1", false)]
+    public void AddressesShareABucketOnlyWhenTheyAreOneClient(string first, string second, bool same)
+    {
+        var a = Seckill.Web.Gate.RateLimits.ClientKey(IPAddress.Parse(first));
+        var b = Seckill.Web.Gate.RateLimits.ClientKey(IPAddress.Parse(second));
+        Assert.Equal(same, a == b);
     }
 }

@@ -33,20 +33,19 @@ public class CheckoutTests
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
             var allocator = new Allocator(Pool, Shard, SoldOut, ids,
                 Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
-            // Storage is never reached: the sale is pinned in memory and nobody is blacklisted.
+            // Storage is never reached: the sale is pinned in memory .
             var database = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" }));
             var gate = Options.Create(new GateOptions());
             var sales = new SaleDirectory(new SaleCatalog(), new SqliteSaleStore(database), new MemoryCache(new MemoryCacheOptions()),
                 gate, TimeProvider.System, NullLogger<SaleDirectory>.Instance);
             var now = DateTimeOffset.UtcNow;
             sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
-            var blacklist = new Blacklist(new SqliteBlacklistStore(database), TimeProvider.System);
             var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
             var restock = new Restock(Pool, Shard, SoldOut, ids, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqliteOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
-            Checkout = new Checkout(sales, blacklist, tokens, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
+            Checkout = new Checkout(sales, tokens, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
         }
     }
 

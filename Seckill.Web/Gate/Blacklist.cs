@@ -30,7 +30,8 @@ public sealed class Blacklist(IBlacklistStore store, TimeProvider time) : IHoste
     private readonly ConcurrentDictionary<long, BlacklistEntry> _users = new();
     private readonly SemaphoreSlim _changes = new(1, 1);
 
-    public bool Contains(long userId) => !_users.IsEmpty && _users.ContainsKey(userId);
+    // ContainsKey alone: it takes no lock (IsEmpty takes all of them when the list is empty).
+    public bool Contains(long userId) => _users.ContainsKey(userId);
 
     public IReadOnlyList<BlacklistEntry> Entries => _users.Values.OrderBy(entry => entry.UserId).ToList();
 

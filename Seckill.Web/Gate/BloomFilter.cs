@@ -37,18 +37,27 @@ public sealed class BloomFilter
 
     public long SizeInBytes => _words.LongLength * sizeof(ulong);
 
-    /// <summary>Ids added so far; past <see cref="Capacity"/> the false-positive rate climbs.</summary>
+    /// <summary>
+    /// Distinct ids added so far (an id whose bits were all set already is not counted, so this
+    /// can fall slightly short); past <see cref="Capacity"/> the false-positive rate climbs.
+    /// </summary>
     public long Count => Interlocked.Read(ref _count);
 
     public void Add(long id)
     {
         var (h1, h2) = Hash(id);
+        var changed = false;
         for (var i = 0; i < Probes; i++)
         {
             var bit = (h1 + (ulong)i * h2) % _bitCount;
-            Interlocked.Or(ref _words[bit >> 6], 1UL << (int)(bit & 63));
+            var mask = 1UL << (int)(bit & 63);
+            changed |= (Interlocked.Or(ref _words[bit >> 6], mask) & mask) == 0;
         }
-        Interlocked.Increment(ref _count);
+        // Adding an id again (sales are re-known on every refresh) sets no new bit: not counted.
+        if (changed)
+        {
+            Interlocked.Increment(ref _count);
+        }
     }
 
     public bool MightContain(long id)
@@ -72,7 +81,7 @@ public sealed class BloomFilter
     private static (ulong, ulong) Hash(long id)
     {
         var h1 = Mix((ulong)id + 0x9E3779B97F4A7C15UL);
-        var h2 = Mix((ulong)id ^ 0xD6E8FEB86659FD93UL) | 1; // odd, so the probes do not repeat early
+        var h2 = Mix((ulong)id ^ 0xD6E8FEB86659FD93UL) | 1; // never 0, so the probes never all land on one bit
         return (h1, h2);
     }
 

@@ -15,6 +15,9 @@ public static class GateSetup
         services.AddOptions<GateOptions>().BindConfiguration(GateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
         services.AddMemoryCache();
+        // Cache expiry follows the service's clock, like every other deadline.
+        services.AddOptions<Microsoft.Extensions.Caching.Memory.MemoryCacheOptions>()
+            .Configure<TimeProvider>((cache, time) => cache.Clock = new CacheClock(time));
         services.AddSingleton<PurchaseMetrics>();
         services.AddSeckillRateLimits();
         services.AddSingleton<BotRules>();
@@ -26,6 +29,11 @@ public static class GateSetup
         services.AddHostedService(provider => provider.GetRequiredService<Blacklist>());
         services.AddHostedService<SaleRefresher>();
         return builder;
+    }
+
+    private sealed class CacheClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
     }
 
     public static WebApplication MapRequestGate(this WebApplication app)

@@ -18,7 +18,7 @@ namespace Seckill.Web.Gate;
 /// <remarks>
 /// The client address is the TCP peer, unless the peer is one of <c>RateLimits:TrustedProxies</c>:
 /// then the forwarded-headers middleware replaces it with the address that proxy appended to
-/// <c>X-Forwarded-For</c>. Idle partitions are dropped by the partitioned limiter (after about
+/// <c>X-Forwarded-For</c>; IPv6 clients are limited per /64 (see <see cref="ClientKey"/>). Idle partitions are dropped by the partitioned limiter (after about
 /// 10 s), so a storm of addresses does not grow memory for good.
 /// </remarks>
 public static class RateLimits
@@ -80,15 +80,17 @@ public static class RateLimits
                 AutoReplenishment = false,
                 QueueLimit = 0,
             };
-            Func<IPAddress, TokenBucketRateLimiterOptions> bucketFor = _ => bucket;
+            Func<UInt128, TokenBucketRateLimiterOptions> bucketFor = _ => bucket;
+            // The sliding window's leases carry no retry time; a segment is when it next moves.
+            var windowMoves = (int)Math.Ceiling(window.Window.TotalSeconds / window.SegmentsPerWindow);
             Func<long, SlidingWindowRateLimiterOptions> windowFor = _ => window;
 
             // Admins (operators, the load tool's checks) are trusted callers: never limited.
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context => context.User.IsAdmin()
-                ? RateLimitPartition.GetNoLimiter(IPAddress.None)
-                : RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress ?? IPAddress.None, bucketFor));
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, UInt128>(context => context.User.IsAdmin()
+                ? RateLimitPartition.GetNoLimiter(UInt128.Zero)
+                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context.Connection.RemoteIpAddress), bucketFor));
             // Anonymous callers are not limited here: authorization answers them 401 next.
-            limiter.AddPolicy<long>(PerUserPolicy, context => context.User.TryGetUserId(out var userId)
+            limiter.AddPolicy<long>(PerUserPolicy, context => context.User.TryGetUserId(out var userId) && !context.User.IsAdmin()
                 ? RateLimitPartition.GetSlidingWindowLimiter(userId, windowFor)
                 : RateLimitPartition.GetNoLimiter(0L));
             limiter.OnRejected = (rejected, _) =>
@@ -100,12 +102,42 @@ public static class RateLimits
                 }
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
                     ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 60)
-                    : 1;
+                    : windowMoves;
                 context.Response.Headers.RetryAfter = Seconds[retryAfter];
                 return new ValueTask(Refused.ExecuteAsync(context));
             };
         });
         return services;
+    }
+
+    /// <summary>
+    /// The bucket a client address falls in, without allocating: an IPv4 address (also when it
+    /// arrives IPv4-mapped on a dual-stack socket) is itself; an IPv6 address counts by its /64,
+    /// the block one subscriber is given, so rotating through it does not buy more permits.
+    /// </summary>
+    public static UInt128 ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return UInt128.Zero;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || address.IsIPv4MappedToIPv6)
+        {
+            var v4 = bytes[..4];
+            if (address.IsIPv4MappedToIPv6)
+            {
+                address.TryWriteBytes(bytes, out _);
+                v4 = bytes[12..];
+            }
+            else
+            {
+                address.TryWriteBytes(v4, out _);
+            }
+            return new UInt128(0, 0xFFFF_0000_0000UL | System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(v4));
+        }
+        address.TryWriteBytes(bytes, out _);
+        return new UInt128(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes), 0);
     }
 }
 

@@ -21,7 +21,6 @@ public enum PurchaseStatus : byte
     Ended,
     SoldOut,
     AlreadyPurchased,
-    Blacklisted,
     /// <summary>The sale needs a purchase token and none valid for this buyer came.</summary>
     BadToken,
     /// <summary>The instance is shutting down and takes no new orders.</summary>
@@ -42,10 +41,11 @@ public readonly record struct PurchaseOutcome(PurchaseStatus Status, long OrderI
 /// </summary>
 /// <remarks>
 /// Hot path: a refused request allocates nothing and does no I/O (sale from the directory's
-/// memory, blacklist, token check, sold-out flag and buyer marks all in process).
+/// memory, token check, sold-out flag and buyer marks all in process). The bot rules and the
+/// blacklist are checked before this, in <see cref="PurchaseApi"/>, before the body is read.
 /// </remarks>
 public sealed class Checkout(
-    SaleDirectory sales, Blacklist blacklist, PurchaseTokens tokens, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
+    SaleDirectory sales, PurchaseTokens tokens, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
     Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
 {
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
@@ -82,10 +82,6 @@ public sealed class Checkout(
         if (sale.HasEnded(now))
         {
             return new(PurchaseStatus.Ended);
-        }
-        if (blacklist.Contains(userId))
-        {
-            return new(PurchaseStatus.Blacklisted);
         }
         if (sale.RequireToken && (token is null || !tokens.IsValid(token, saleId, userId)))
         {

@@ -43,12 +43,19 @@ public static class PurchaseApi
     /// in the route's <c>Produces</c> metadata instead.
     /// </remarks>
     private static async ValueTask<IResult> PurchaseAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, Checkout checkout, BotRules bots, PurchaseMetrics metrics)
+        string id, HttpRequest request, ClaimsPrincipal user, Checkout checkout, BotRules bots, Blacklist blacklist, PurchaseMetrics metrics)
     {
         if (bots.IsSuspect(request))
         {
             metrics.Count(PurchaseResult.BotSuspected);
             return GateProblems.BotSuspected;
+        }
+        // Before the body is read: a blacklisted buyer costs nothing more.
+        var userId = user.UserId();
+        if (blacklist.Contains(userId))
+        {
+            metrics.Count(PurchaseResult.Blacklisted);
+            return GateProblems.Blacklisted;
         }
         if (!RouteIds.TryParse(id, out var saleId))
         {
@@ -63,7 +70,7 @@ public static class PurchaseApi
         }
 
         var token = body!.Token ?? (request.Headers.TryGetValue(PurchaseTokenApi.Header, out var header) ? header.ToString() : null);
-        var outcome = await checkout.PurchaseAsync(saleId, user.UserId(), body.Quantity ?? 1, token);
+        var outcome = await checkout.PurchaseAsync(saleId, userId, body.Quantity ?? 1, token);
         metrics.Count(ResultOf(outcome));
         return outcome.Status switch
         {
@@ -73,7 +80,6 @@ public static class PurchaseApi
             PurchaseStatus.UnknownSale => Sales.SalesApi.SaleNotFound,
             PurchaseStatus.InvalidQuantity => InvalidQuantity,
             PurchaseStatus.Unavailable => Unavailable,
-            PurchaseStatus.Blacklisted => GateProblems.Blacklisted,
             PurchaseStatus.BadToken => GateProblems.BadToken,
             PurchaseStatus.AlreadyPurchased => ApiProblem.Conflict("already_purchased",
                 "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = outcome.OrderId }),
@@ -96,7 +102,6 @@ public static class PurchaseApi
         PurchaseStatus.Ended => PurchaseResult.Ended,
         PurchaseStatus.UnknownSale => PurchaseResult.UnknownSale,
         PurchaseStatus.InvalidQuantity => PurchaseResult.InvalidRequest,
-        PurchaseStatus.Blacklisted => PurchaseResult.Blacklisted,
         PurchaseStatus.BadToken => PurchaseResult.BadToken,
         PurchaseStatus.Unavailable => PurchaseResult.Unavailable,
         PurchaseStatus.Refused => outcome.RefusalCode == Orders.OrderWrite.SoldOut ? PurchaseResult.SoldOut : PurchaseResult.OrderFailed,

@@ -53,7 +53,9 @@ public sealed partial class SaleDirectory(
             Interlocked.Increment(ref _cacheHits);
             return new(cached);
         }
-        var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => self.ReadAsync(id)), this);
+        // The Lazy holds its lock only while the read is scheduled, never during it (the SQLite
+        // calls complete synchronously): concurrent callers for the id await, none blocks.
+        var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => Task.Run(() => self.ReadAsync(id))), this);
         return new(read.Value);
     }
 
