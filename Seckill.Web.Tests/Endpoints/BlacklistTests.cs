@@ -58,27 +58,19 @@ public sealed class BlacklistTests
     [Fact]
     public async Task TheBlacklistSurvivesARestart()
     {
-        string directory;
+        using var directory = new TempDirectory();
         long saleId;
-        using (var factory = new SeckillFactory(dataDirectory: Directory.CreateTempSubdirectory("seckill-test-").FullName))
+        using (var factory = new SeckillFactory(dataDirectory: directory.Path))
         {
-            directory = factory.DataDirectory;
             saleId = (await factory.CreateSaleAsync()).Id;
             using var admin = factory.Admin();
             Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/admin/blacklist/31", null)).StatusCode);
         }
-        try
-        {
-            using var restarted = new SeckillFactory(dataDirectory: directory);
-            using var buyer = restarted.ClientFor(31);
-            var response = await buyer.PurchaseAsync(saleId);
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-            Assert.Equal("blacklisted", await response.ProblemCodeAsync());
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-        }
+
+        using var restarted = new SeckillFactory(dataDirectory: directory.Path);
+        using var buyer = restarted.ClientFor(31);
+        var response = await buyer.PurchaseAsync(saleId);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("blacklisted", await response.ProblemCodeAsync());
     }
 }

@@ -65,33 +65,25 @@ public sealed class SaleLookupTests
     [Fact]
     public async Task AnEndedSaleIsReadFromStorageOnceThenServedFromTheCache()
     {
-        string directory = Directory.CreateTempSubdirectory("seckill-test-").FullName;
-        try
+        using var directory = new TempDirectory();
+        var clock = new TestClock();
+        long saleId;
+        using (var first = new SeckillFactory(dataDirectory: directory.Path, clock: clock))
         {
-            var clock = new TestClock();
-            long saleId;
-            using (var first = new SeckillFactory(dataDirectory: directory, clock: clock))
-            {
-                saleId = (await first.CreateSaleAsync(lasts: TimeSpan.FromMinutes(1))).Id;
-            }
-            clock.Advance(TimeSpan.FromDays(8));
+            saleId = (await first.CreateSaleAsync(lasts: TimeSpan.FromMinutes(1))).Id;
+        }
+        clock.Advance(TimeSpan.FromDays(8));
 
-            // A new process, long after: the ended sale is neither pinned nor restored, only in the filter.
-            using var restarted = new SeckillFactory(dataDirectory: directory, clock: clock, services: CountingSaleStore.Install);
-            var store = (CountingSaleStore)restarted.Get<ISaleStore>();
-            using var buyer = restarted.ClientFor(4);
-            var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => buyer.PurchaseAsync(saleId)));
-            foreach (var answer in answers)
-            {
-                Assert.Equal("ended", await answer.ProblemCodeAsync());
-            }
-            Assert.Equal("ended", (await buyer.GetFromJsonAsync<SaleResponse>($"/api/sales/{saleId}", Api.Json))!.Status);
-            Assert.Equal(1, store.FindsOf(saleId));
-        }
-        finally
+        // A new process, long after: the ended sale is neither pinned nor restored, only in the filter.
+        using var restarted = new SeckillFactory(dataDirectory: directory.Path, clock: clock, services: CountingSaleStore.Install);
+        var store = (CountingSaleStore)restarted.Get<ISaleStore>();
+        using var buyer = restarted.ClientFor(4);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => buyer.PurchaseAsync(saleId)));
+        foreach (var answer in answers)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            Assert.Equal("ended", await answer.ProblemCodeAsync());
         }
+        Assert.Equal("ended", (await buyer.GetFromJsonAsync<SaleResponse>($"/api/sales/{saleId}", Api.Json))!.Status);
+        Assert.Equal(1, store.FindsOf(saleId));
     }
 }

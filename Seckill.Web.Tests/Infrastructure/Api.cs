@@ -104,14 +104,15 @@ public static class Eventually
     public static async Task TrueAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        // The condition is polled on a cadence until it holds or the deadline passes.
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
                 Assert.Fail($"Timed out waiting for {what()}.");
             }
-            // The poll interval of a deadline-bound wait, not a fixed sleep: the condition decides.
-            await Task.Delay(20);
+            await poll.WaitForNextTickAsync();
         }
     }
 }

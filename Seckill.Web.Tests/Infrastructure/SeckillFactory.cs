@@ -18,7 +18,7 @@ namespace Seckill.Web.Tests.Infrastructure;
 public sealed class SeckillFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
-    private readonly bool _ownsDirectory;
+    private readonly TempDirectory? _ownDirectory;
     private readonly Action<IServiceCollection>? _services;
 
     /// <param name="services">Changes to the service's registrations, e.g. to count the calls a store gets.</param>
@@ -26,8 +26,8 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
         Action<IServiceCollection>? services = null)
     {
         _services = services;
-        _ownsDirectory = dataDirectory is null;
-        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("seckill-test-").FullName;
+        _ownDirectory = dataDirectory is null ? new TempDirectory() : null;
+        DataDirectory = dataDirectory ?? _ownDirectory!.Path;
         Clock = clock ?? new TestClock();
         _settings = new Dictionary<string, string?>
         {
@@ -114,17 +114,9 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && _ownsDirectory)
+        if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open; the OS temp cleaner gets it.
-            }
+            _ownDirectory?.Dispose();
         }
     }
 }

@@ -6,13 +6,9 @@ namespace Seckill.Web.Tests.Promises;
 
 public sealed class RestartTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("seckill-restart-").FullName;
+    private readonly TempDirectory _directory = new();
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task StoppingWithCommittedAndQueuedOrdersLosesNothingAndStockIsRederived()
@@ -21,7 +17,7 @@ public sealed class RestartTests : IDisposable
         long saleId;
         var acknowledged = new Dictionary<long, long>();
 
-        var first = new SeckillFactory(settings, _directory);
+        var first = new SeckillFactory(settings, _directory.Path);
         saleId = (await first.CreateSaleAsync(stock: 50)).Id;
         // Committed orders.
         foreach (var user in Enumerable.Range(1, 10))
@@ -50,7 +46,7 @@ public sealed class RestartTests : IDisposable
         blocker.Dispose();
         await stopping;
 
-        await using var second = new SeckillFactory(settings, _directory);
+        await using var second = new SeckillFactory(settings, _directory.Path);
         var stock = await second.SettledStockAsync(saleId);
         Assert.Equal((50L, 25L, 25L), (stock.Total, stock.Sold, stock.AwaitingPayment));
         Assert.Equal(25, stock.Pool + stock.Available);
@@ -77,7 +73,7 @@ public sealed class RestartTests : IDisposable
     {
         var settings = new Dictionary<string, string?> { ["Orders:PaymentTimeout"] = "00:01:00" };
         long saleId;
-        await using (var first = new SeckillFactory(settings, _directory))
+        await using (var first = new SeckillFactory(settings, _directory.Path))
         {
             saleId = (await first.CreateSaleAsync(stock: 3)).Id;
             var orders = new List<long>();
@@ -92,7 +88,7 @@ public sealed class RestartTests : IDisposable
             await two.PostAsync($"/api/orders/{orders[1]}/pay", null);
         }
 
-        await using var second = new SeckillFactory(settings, _directory);
+        await using var second = new SeckillFactory(settings, _directory.Path);
         var stock = await second.SettledStockAsync(saleId);
         Assert.Equal((2L, 1L, 1L), (stock.Sold, stock.Paid, stock.Cancelled));
         second.Clock.Advance(TimeSpan.FromMinutes(2));

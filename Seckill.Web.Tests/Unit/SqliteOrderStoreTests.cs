@@ -3,29 +3,26 @@ using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Unit;
 
 /// <summary>The order store against a real SQLite file: the database's own last lines of defence.</summary>
 public sealed class SqliteOrderStoreTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("seckill-store-").FullName;
+    private readonly TempDirectory _directory = new();
     private readonly SqliteOrderStore _orders;
     private readonly SqliteSaleStore _sales;
 
     public SqliteOrderStoreTests()
     {
-        var db = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Path.Combine(_directory, "orders.db") }));
+        var db = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Path.Combine(_directory.Path, "orders.db") }));
         db.Migrate();
         _orders = new SqliteOrderStore(db, TimeProvider.System);
         _sales = new SqliteSaleStore(db);
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _directory.Dispose();
 
     private async Task<Sale> SaleAsync(int stock) =>
         await _sales.CreateAsync(new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
