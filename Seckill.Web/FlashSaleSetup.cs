@@ -29,8 +29,11 @@ public static class FlashSaleSetup
         services.AddSingleton<Checkout>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderWriter>();
+        services.AddSingleton<ReservationReplay>();
 
-        // Started after the storage's own startup services, in this order.
+        // Started after the storage's own startup services, in this order: unconfirmed
+        // reservations are written before the first request.
+        services.AddHostedService(provider => provider.GetRequiredService<ReservationReplay>());
         services.AddHostedService(provider => provider.GetRequiredService<OrderWriter>());
         services.AddHostedService<ExpiryJob>();
         services.AddHostedService<DemoSale>();

@@ -23,8 +23,9 @@ builder.Services.AddSeckillJson();
 // Callers: JWT bearer (HS256), admin policy.
 builder.AddSeckillAuth();
 
-// Storage: SQLite file and in-process stock (embedded mode).
-builder.AddEmbeddedStorage();
+// Storage: SQLite file and in-process stock (embedded mode), or with connection strings MySQL
+// and Redis (clustered mode).
+builder.AddSeckillStorage();
 
 // The gate in front of stock: rate limits, bot rules, blacklist, purchase tokens, sale id filter, metrics.
 builder.AddRequestGate();

@@ -58,16 +58,16 @@ public sealed class BlacklistTests
     [Fact]
     public async Task TheBlacklistSurvivesARestart()
     {
-        using var directory = new TempDirectory();
+        using var store = new TestStore();
         long saleId;
-        using (var factory = new SeckillFactory(dataDirectory: directory.Path))
+        using (var factory = new SeckillFactory(store: store))
         {
             saleId = (await factory.CreateSaleAsync()).Id;
             using var admin = factory.Admin();
             Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/admin/blacklist/31", null)).StatusCode);
         }
 
-        using var restarted = new SeckillFactory(dataDirectory: directory.Path);
+        using var restarted = new SeckillFactory(store: store);
         using var buyer = restarted.ClientFor(31);
         var response = await buyer.PurchaseAsync(saleId);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

@@ -25,9 +25,8 @@ public sealed class HealthAndStartupTests
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
 
-        // The folder holding the database disappears (disk unmounted, volume lost).
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(factory.DataDirectory, recursive: true);
+        // The database disappears (disk unmounted, volume lost, database dropped).
+        factory.Store.DestroyDatabase();
 
         var ready = await client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

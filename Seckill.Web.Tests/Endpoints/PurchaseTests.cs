@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Endpoints;
@@ -196,10 +195,8 @@ public sealed class PurchaseTests : IDisposable
 
         long orderId;
         // Hold the database's write lock so the writer cannot commit: the order stays queued.
-        await using (var blocker = new SqliteConnection($"Data Source={factory.DatabasePath}"))
+        using (factory.Store.HoldOrderWrites(sale.Id))
         {
-            blocker.Open();
-            using var hold = blocker.BeginTransaction(deferred: false);
             var response = await buyer.PurchaseAsync(sale.Id);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             var queued = await response.ReadPurchaseAsync();
@@ -214,7 +211,6 @@ public sealed class PurchaseTests : IDisposable
             var pay = await buyer.PostAsync($"/api/orders/{queued.OrderId}/pay", null);
             Assert.Equal("queued", await pay.ProblemCodeAsync());
             Assert.Equal(1, (await factory.StockAsync(sale.Id)).Reserved);
-            hold.Rollback();
         }
 
         await Eventually.TrueAsync(async () => (await factory.OrderAsync(orderId)).Status == "awaiting_payment", "the queued order to commit");

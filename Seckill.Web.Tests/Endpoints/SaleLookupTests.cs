@@ -65,17 +65,17 @@ public sealed class SaleLookupTests
     [Fact]
     public async Task AnEndedSaleIsReadFromStorageOnceThenServedFromTheCache()
     {
-        using var directory = new TempDirectory();
+        using var storage = new TestStore();
         var clock = new TestClock();
         long saleId;
-        using (var first = new SeckillFactory(dataDirectory: directory.Path, clock: clock))
+        using (var first = new SeckillFactory(store: storage, clock: clock))
         {
             saleId = (await first.CreateSaleAsync(lasts: TimeSpan.FromMinutes(1))).Id;
         }
         clock.Advance(TimeSpan.FromDays(8));
 
         // A new process, long after: the ended sale is neither pinned nor restored, only in the filter.
-        using var restarted = new SeckillFactory(dataDirectory: directory.Path, clock: clock, services: CountingSaleStore.Install);
+        using var restarted = new SeckillFactory(store: storage, clock: clock, services: CountingSaleStore.Install);
         var store = (CountingSaleStore)restarted.Get<ISaleStore>();
         using var buyer = restarted.ClientFor(4);
         var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => buyer.PurchaseAsync(saleId)));

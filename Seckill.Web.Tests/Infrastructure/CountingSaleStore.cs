@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Seckill.Web.Sales;
-using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Tests.Infrastructure;
 
-/// <summary>The real SQLite sale store, counting the lookups it gets per sale id.</summary>
+/// <summary>The real sale store of the run's mode, counting the lookups it gets per sale id.</summary>
 public sealed class CountingSaleStore(ISaleStore inner) : ISaleStore
 {
     private readonly ConcurrentDictionary<long, int> _finds = new();
@@ -14,7 +14,7 @@ public sealed class CountingSaleStore(ISaleStore inner) : ISaleStore
     /// <summary>Registers it in place of the service's sale store.</summary>
     public static void Install(IServiceCollection services) =>
         services.Replace(ServiceDescriptor.Singleton<ISaleStore>(provider =>
-            new CountingSaleStore(ActivatorUtilities.CreateInstance<SqliteSaleStore>(provider))));
+            new CountingSaleStore(ActivatorUtilities.CreateInstance<SqlSaleStore>(provider))));
 
     public int FindsOf(long saleId) => _finds.GetValueOrDefault(saleId);
 

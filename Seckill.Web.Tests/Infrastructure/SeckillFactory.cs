@@ -11,27 +11,27 @@ using Seckill.Web.Security;
 namespace Seckill.Web.Tests.Infrastructure;
 
 /// <summary>
-/// Hosts the real Seckill.Web in memory with its own throwaway SQLite file and a clock the test
-/// controls. Settings can be overridden per test; a second factory on the same
-/// <see cref="DataDirectory"/> is a restart of the same instance.
+/// Hosts the real Seckill.Web in memory with its own throwaway storage, in the mode of this test
+/// run (<see cref="TestStore.Mode"/>), and a clock the test controls. Settings can be overridden
+/// per test; a second factory on the same <see cref="Store"/> is a restart of the same instance.
 /// </summary>
 public sealed class SeckillFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
-    private readonly TempDirectory? _ownDirectory;
+    private readonly TestStore? _ownStore;
     private readonly Action<IServiceCollection>? _services;
 
+    /// <param name="store">The storage to run on; a new one (disposed with this factory) if null.</param>
     /// <param name="services">Changes to the service's registrations, e.g. to count the calls a store gets.</param>
-    public SeckillFactory(IDictionary<string, string?>? settings = null, string? dataDirectory = null, TestClock? clock = null,
+    public SeckillFactory(IDictionary<string, string?>? settings = null, TestStore? store = null, TestClock? clock = null,
         Action<IServiceCollection>? services = null)
     {
         _services = services;
-        _ownDirectory = dataDirectory is null ? new TempDirectory() : null;
-        DataDirectory = dataDirectory ?? _ownDirectory!.Path;
+        _ownStore = store is null ? new TestStore() : null;
+        Store = store ?? _ownStore!;
         Clock = clock ?? new TestClock();
-        _settings = new Dictionary<string, string?>
+        _settings = new Dictionary<string, string?>(Store.Settings)
         {
-            ["Storage:SqlitePath"] = Path.Combine(DataDirectory, "seckill.db"),
             // Long enough that a healthy writer always commits within it: tests that want 202
             // set it to 0 or hold the database.
             ["Orders:ConfirmWaitMs"] = "5000",
@@ -49,9 +49,7 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
         }
     }
 
-    public string DataDirectory { get; }
-
-    public string DatabasePath => Path.Combine(DataDirectory, "seckill.db");
+    public TestStore Store { get; }
 
     public TestClock Clock { get; }
 
@@ -77,14 +75,7 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
     public const string BrowserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
     /// <summary>Changes the database behind the service's back (to simulate drift or lost state).</summary>
-    public void ExecuteSql(string sql)
-    {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath}");
-        db.Open();
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    public void ExecuteSql(string sql) => Store.ExecuteSql(sql);
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
@@ -116,7 +107,7 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            _ownDirectory?.Dispose();
+            _ownStore?.Dispose();
         }
     }
 }

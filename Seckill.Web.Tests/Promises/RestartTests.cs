@@ -1,14 +1,13 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Promises;
 
 public sealed class RestartTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TestStore _store = new();
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => _store.Dispose();
 
     [Fact]
     public async Task StoppingWithCommittedAndQueuedOrdersLosesNothingAndStockIsRederived()
@@ -17,7 +16,7 @@ public sealed class RestartTests : IDisposable
         long saleId;
         var acknowledged = new Dictionary<long, long>();
 
-        var first = new SeckillFactory(settings, _directory.Path);
+        var first = new SeckillFactory(settings, _store);
         saleId = (await first.CreateSaleAsync(stock: 50)).Id;
         // Committed orders.
         foreach (var user in Enumerable.Range(1, 10))
@@ -27,10 +26,8 @@ public sealed class RestartTests : IDisposable
         }
         await first.SettledStockAsync(saleId);
 
-        // Queued orders: the database's write lock is held, so the writer cannot commit them.
-        var blocker = new SqliteConnection($"Data Source={first.DatabasePath}");
-        blocker.Open();
-        var hold = blocker.BeginTransaction(deferred: false);
+        // Queued orders: the database is held, so the writer cannot commit them.
+        var hold = _store.HoldOrderWrites(saleId);
         foreach (var user in Enumerable.Range(11, 15))
         {
             using var buyer = first.ClientFor(user);
@@ -43,10 +40,9 @@ public sealed class RestartTests : IDisposable
         // Stop the host while they are queued; the lock goes once the stop has begun.
         var stopping = first.DisposeAsync().AsTask();
         hold.Dispose();
-        blocker.Dispose();
         await stopping;
 
-        await using var second = new SeckillFactory(settings, _directory.Path);
+        await using var second = new SeckillFactory(settings, _store);
         var stock = await second.SettledStockAsync(saleId);
         Assert.Equal((50L, 25L, 25L), (stock.Total, stock.Sold, stock.AwaitingPayment));
         Assert.Equal(25, stock.Pool + stock.Available);
@@ -73,7 +69,7 @@ public sealed class RestartTests : IDisposable
     {
         var settings = new Dictionary<string, string?> { ["Orders:PaymentTimeout"] = "00:01:00" };
         long saleId;
-        await using (var first = new SeckillFactory(settings, _directory.Path))
+        await using (var first = new SeckillFactory(settings, _store))
         {
             saleId = (await first.CreateSaleAsync(stock: 3)).Id;
             var orders = new List<long>();
@@ -88,7 +84,7 @@ public sealed class RestartTests : IDisposable
             await two.PostAsync($"/api/orders/{orders[1]}/pay", null);
         }
 
-        await using var second = new SeckillFactory(settings, _directory.Path);
+        await using var second = new SeckillFactory(settings, _store);
         var stock = await second.SettledStockAsync(saleId);
         Assert.Equal((2L, 1L, 1L), (stock.Sold, stock.Paid, stock.Cancelled));
         second.Clock.Advance(TimeSpan.FromMinutes(2));

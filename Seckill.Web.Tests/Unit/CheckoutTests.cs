@@ -9,6 +9,7 @@ using Seckill.Web.Sales;
 using Seckill.Web.Security;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage;
+using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
 
 namespace Seckill.Web.Tests.Unit;
@@ -32,20 +33,20 @@ public class CheckoutTests
         {
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
             var allocator = new Allocator(Pool, Shard, SoldOut, ids,
-                Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
+                Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }), Options.Create(new InstanceOptions()));
             // Storage is never reached: the sale is pinned in memory .
             var database = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" }));
             var gate = Options.Create(new GateOptions());
-            var sales = new SaleDirectory(new SaleCatalog(), new SqliteSaleStore(database), new MemoryCache(new MemoryCacheOptions()),
+            var sales = new SaleDirectory(new SaleCatalog(), new SqlSaleStore(database), new MemoryCache(new MemoryCacheOptions()),
                 gate, TimeProvider.System, NullLogger<SaleDirectory>.Instance);
             var now = DateTimeOffset.UtcNow;
             sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
             var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
-            var restock = new Restock(Pool, Shard, SoldOut, ids, NullLogger<Restock>.Instance);
+            var restock = new Restock(Pool, Shard, SoldOut, new NoSoldOutBroadcast(), NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
-            var store = new SqliteOrderStore(database, TimeProvider.System);
+            var store = new SqlOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
-            Checkout = new Checkout(sales, tokens, SoldOut, Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
+            Checkout = new Checkout(sales, tokens, SoldOut, new NoSoldOutBroadcast(), Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
         }
     }
 
@@ -61,10 +62,13 @@ public class CheckoutTests
         public ValueTask SeedAsync(long saleId, long units) => _inner.SeedAsync(saleId, units);
         public ValueTask PutAsync(long saleId, long units, long transferId) => _inner.PutAsync(saleId, units, transferId);
         public ValueTask<long> GetAsync(long saleId) => _inner.GetAsync(saleId);
+        public ValueTask CompleteTransferAsync(long saleId, long transferId) => _inner.CompleteTransferAsync(saleId, transferId);
+        public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) => _inner.ListInTransitAsync(saleId);
+        public ValueTask PingAsync() => _inner.PingAsync();
 
-        public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId)
+        public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance)
         {
-            var taken = await _inner.TakeAsync(saleId, maxUnits, transferId);
+            var taken = await _inner.TakeAsync(saleId, maxUnits, transferId, toInstance);
             if (taken > 0 && Interlocked.Exchange(ref _gated, 1) == 0)
             {
                 TakeReached.SetResult();

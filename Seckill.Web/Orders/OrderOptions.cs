@@ -26,6 +26,14 @@ public sealed class OrderOptions
     [Range(0, 1_000, ErrorMessage = "Orders:BatchWindowMs must be between 0 and 1000.")]
     public int BatchWindowMs { get; set; } = 2;
 
+    /// <summary>
+    /// A reservation still unconfirmed on the shard this long after it was made, and not queued in
+    /// this process, is written by replay (its reply was lost, or a confirm never reached the
+    /// shard). Checked this often too. At startup every unconfirmed reservation is replayed at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Orders:ReplayAfter must be between 100 ms and 1 hour.")]
+    public TimeSpan ReplayAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the expiry job looks for orders past their payment deadline.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Orders:ExpiryInterval must be between 10 ms and 1 hour.")]
     public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -102,7 +102,7 @@ public sealed partial class OrderWriter(
         }
     }
 
-    /// <summary>Writes one batch, retrying database failures with backoff; false if abandoned at shutdown.</summary>
+    /// <summary>Writes one batch of queued orders and completes them; false if abandoned at shutdown.</summary>
     private async Task<bool> WriteAsync(List<PendingOrder> batch)
     {
         var reservations = new Reservation[batch.Count];
@@ -110,53 +110,10 @@ public sealed partial class OrderWriter(
         {
             reservations[i] = batch[i].Reservation;
         }
-
-        var backoff = TimeSpan.FromMilliseconds(50);
-        IReadOnlyList<OrderWrite> writes;
-        var started = Stopwatch.GetTimestamp();
-        while (true)
+        if (await CommitAsync(reservations) is not { } writes)
         {
-            try
-            {
-                writes = await store.WriteAsync(reservations, _options.PaymentTimeout, _abandon.Token);
-                break;
-            }
-            catch (DbException e)
-            {
-                LogWriteFailed(e, batch.Count, backoff.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(backoff, _abandon.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                started = Stopwatch.GetTimestamp();
-            }
-            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-            {
-                return false;
-            }
+            return false;
         }
-        MeasureRate(batch.Count, Stopwatch.GetElapsedTime(started));
-
-        var committed = new List<Reservation>(writes.Count);
-        foreach (var write in writes)
-        {
-            if (write.Committed)
-            {
-                committed.Add(write.Reservation);
-            }
-            else
-            {
-                LogRefused(write.Reservation.OrderId, write.Reservation.SaleId, write.RefusalCode);
-                await restock.ReservationRefusedAsync(write);
-            }
-        }
-        await shard.ConfirmAsync(committed);
-
         // Only now leave the pending table: a reader that misses it here finds the order in the database.
         for (var i = 0; i < batch.Count; i++)
         {
@@ -167,13 +124,80 @@ public sealed partial class OrderWriter(
         return true;
     }
 
+    /// <summary>
+    /// Writes reservations in one transaction, then confirms the committed ones on the shard and
+    /// returns the stock of refused ones. Database and stock store failures are retried with
+    /// backoff (every step is idempotent by order id); null if abandoned at shutdown. Also used
+    /// to replay the shard's unconfirmed reservations (<see cref="ReservationReplay"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var writes = await RetryAsync(() => store.WriteAsync(reservations, _options.PaymentTimeout, _abandon.Token), reservations.Count);
+        if (writes is null)
+        {
+            return null;
+        }
+        MeasureRate(reservations.Count, Stopwatch.GetElapsedTime(started));
+
+        var settled = await RetryAsync(async () =>
+        {
+            var committed = new List<Reservation>(writes.Count);
+            foreach (var write in writes)
+            {
+                if (write.Committed)
+                {
+                    committed.Add(write.Reservation);
+                }
+                else
+                {
+                    LogRefused(write.Reservation.OrderId, write.Reservation.SaleId, write.RefusalCode);
+                    await restock.ReservationRefusedAsync(write);
+                }
+            }
+            await shard.ConfirmAsync(committed);
+            return writes;
+        }, reservations.Count);
+        return settled;
+    }
+
+    /// <summary>Runs <paramref name="step"/> until it succeeds; null if the host gave up waiting (shutdown timeout).</summary>
+    private async Task<T?> RetryAsync<T>(Func<Task<T>> step, int count) where T : class
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                return await step();
+            }
+            catch (Exception e) when (e is DbException or StockUnavailableException)
+            {
+                LogWriteFailed(e, count, backoff.TotalMilliseconds);
+            }
+            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+            {
+                return null;
+            }
+            try
+            {
+                await Task.Delay(backoff, _abandon.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
     private void MeasureRate(int orders, TimeSpan took)
     {
         var sample = Math.Max(took.TotalMilliseconds, 0.01) / orders;
         Volatile.Write(ref _msPerOrder, 0.8 * Volatile.Read(ref _msPerOrder) + 0.2 * sample);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing a batch of {Count} orders failed; retrying in {BackoffMs} ms")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing or settling a batch of {Count} orders failed; retrying in {BackoffMs} ms")]
     private partial void LogWriteFailed(Exception e, int count, double backoffMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused order {OrderId} of sale {SaleId} ({Code})")]

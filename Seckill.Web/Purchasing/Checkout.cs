@@ -23,7 +23,7 @@ public enum PurchaseStatus : byte
     AlreadyPurchased,
     /// <summary>The sale needs a purchase token and none valid for this buyer came.</summary>
     BadToken,
-    /// <summary>The instance is shutting down and takes no new orders.</summary>
+    /// <summary>The instance is shutting down, or its stock store (Redis) did not answer.</summary>
     Unavailable,
 }
 
@@ -45,8 +45,8 @@ public readonly record struct PurchaseOutcome(PurchaseStatus Status, long OrderI
 /// blacklist are checked before this, in <see cref="PurchaseApi"/>, before the body is read.
 /// </remarks>
 public sealed class Checkout(
-    SaleDirectory sales, PurchaseTokens tokens, SoldOutBoard soldOut, IStockShard shard, Allocator allocator, OrderWriter writer,
-    Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
+    SaleDirectory sales, PurchaseTokens tokens, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, IStockShard shard, Allocator allocator,
+    OrderWriter writer, Restock restock, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options)
 {
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
 
@@ -101,6 +101,21 @@ public sealed class Checkout(
 
     private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
     {
+        try
+        {
+            return await ReserveAndQueueAsync(sale, reservation, observedSoldOut);
+        }
+        catch (StockUnavailableException)
+        {
+            // The shard or pool Redis did not answer (restarting, unreachable). If the reservation
+            // did land, it is in the shard's unconfirmed list and becomes an order by replay; the
+            // buyer's retry then finds their mark and is told the order id.
+            return PurchaseStatus.Unavailable;
+        }
+    }
+
+    private async ValueTask<PurchaseOutcome> ReserveAndQueueAsync(Sale sale, Reservation reservation, long observedSoldOut)
+    {
         var result = await shard.ReserveAsync(reservation);
         // A buyer is refused for lack of stock only when the pool is empty and every unit that
         // left it has landed on the shard: each turn reserves, moves units out of the pool, or
@@ -118,9 +133,9 @@ public sealed class Checkout(
                 {
                     // Only an empty shard means sold out for everyone; with a few units left,
                     // smaller orders can still be served.
-                    if (result.Available == 0)
+                    if (result.Available == 0 && soldOut.TryMarkSoldOut(sale.Id, observedSoldOut))
                     {
-                        soldOut.TryMarkSoldOut(sale.Id, observedSoldOut);
+                        broadcast.SoldOut(sale.Id);
                     }
                     break;
                 }

@@ -115,7 +115,7 @@ public sealed class SaleStatusReader(IStockPool pool, IStockShard shard, Allocat
     {
         var now = time.GetUtcNow();
         // Units nobody holds yet: in the pool, on the way to a shard, or free on a shard.
-        var remaining = await pool.GetAsync(sale.Id) + allocator.InTransit(sale.Id) + (await shard.GetAsync(sale.Id)).Available;
+        var remaining = await pool.GetAsync(sale.Id) + await allocator.InTransitAsync(sale.Id) + (await shard.GetAsync(sale.Id)).Available;
         var status = sale.HasEnded(now) ? "ended"
             : !sale.HasStarted(now) ? "upcoming"
             : remaining == 0 ? "sold_out"

@@ -60,11 +60,20 @@ public interface IStockShard
     /// <summary>Gives back up to <paramref name="maxUnits"/> available units; returns how many were taken.</summary>
     ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId);
 
+    /// <summary>Whether the transfer <paramref name="transferId"/> has been applied here by <see cref="AddAsync"/>.</summary>
+    ValueTask<bool> HasReceivedAsync(long saleId, long transferId);
+
     ValueTask<ShardStock> GetAsync(long saleId);
 
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
+
+    /// <summary>Throws <see cref="StockUnavailableException"/> if the shard does not answer.</summary>
+    ValueTask PingAsync();
 }
+
+/// <summary>Units taken from the pool for the shard of <paramref name="InstanceId"/>, not yet completed.</summary>
+public readonly record struct Transfer(long TransferId, long SaleId, int InstanceId, long Units);
 
 /// <summary>
 /// The global pool of a sale's stock not yet on any shard (in process when embedded, the
@@ -72,14 +81,31 @@ public interface IStockShard
 /// </summary>
 public interface IStockPool
 {
-    /// <summary>Sets the pool of a sale (publication or startup re-derivation).</summary>
+    /// <summary>
+    /// Sets the pool of a sale that has none yet: at publication, or at startup in a mode whose
+    /// pool did not survive the process. A pool that exists is left as it is.
+    /// </summary>
     ValueTask SeedAsync(long saleId, long units);
 
-    /// <summary>Takes up to <paramref name="maxUnits"/>; returns how many were taken.</summary>
-    ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId);
+    /// <summary>
+    /// Takes up to <paramref name="maxUnits"/> for the shard of <paramref name="toInstance"/> and
+    /// records them as in transit under <paramref name="transferId"/> until
+    /// <see cref="CompleteTransferAsync"/>; returns how many were taken. Taking again with the same
+    /// id returns the first answer and takes nothing more.
+    /// </summary>
+    ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance);
+
+    /// <summary>The shard has applied the transfer: it stops being in transit.</summary>
+    ValueTask CompleteTransferAsync(long saleId, long transferId);
+
+    /// <summary>Transfers of the sale taken from the pool and not yet completed.</summary>
+    ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);
 
     /// <summary>Returns units to the pool. Applied at most once per <paramref name="transferId"/>.</summary>
     ValueTask PutAsync(long saleId, long units, long transferId);
 
     ValueTask<long> GetAsync(long saleId);
+
+    /// <summary>Throws <see cref="StockUnavailableException"/> if the pool does not answer.</summary>
+    ValueTask PingAsync();
 }

@@ -9,8 +9,8 @@ namespace Seckill.Web.Stock;
 /// <remarks>
 /// Thread-safe: each sale has its own lock, held for a few dictionary operations and never
 /// across an await. Nothing here survives the process; in embedded mode stock is re-derived
-/// from the database at startup (<see cref="EmbeddedStockStartup"/>), so transfer ids need no
-/// bookkeeping: a transfer is a single in-memory step that either happened or did not.
+/// from the database at startup (<see cref="EmbeddedStockStartup"/>). Received transfer ids are
+/// kept per sale (a handful: warm-up and refills) so a transfer is applied at most once.
 /// </remarks>
 public sealed class InProcessStockShard : IStockShard
 {
@@ -20,6 +20,7 @@ public sealed class InProcessStockShard : IStockShard
         public long Reserved;
         public readonly Dictionary<long, long> OrderByUser = [];
         public readonly Dictionary<long, Reservation> Unconfirmed = [];
+        public readonly HashSet<long> Received = [];
     }
 
     private readonly ConcurrentDictionary<long, SaleSlot> _sales = new();
@@ -123,7 +124,10 @@ public sealed class InProcessStockShard : IStockShard
         var slot = Slot(saleId);
         lock (slot)
         {
-            slot.Available += units;
+            if (slot.Received.Add(transferId))
+            {
+                slot.Available += units;
+            }
         }
         return ValueTask.CompletedTask;
     }
@@ -138,6 +142,20 @@ public sealed class InProcessStockShard : IStockShard
             return new(taken);
         }
     }
+
+    public ValueTask<bool> HasReceivedAsync(long saleId, long transferId)
+    {
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return new(false);
+        }
+        lock (slot)
+        {
+            return new(slot.Received.Contains(transferId));
+        }
+    }
+
+    public ValueTask PingAsync() => ValueTask.CompletedTask;
 
     public ValueTask<ShardStock> GetAsync(long saleId)
     {

@@ -7,7 +7,8 @@ namespace Seckill.Web.Stock;
 /// refused goes back to the shard it came from; a cancelled or expired order goes back to the
 /// pool. Either way the buyer's mark is cleared (they may try again) and the sold-out flag drops.
 /// </summary>
-public sealed partial class Restock(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, ILogger<Restock> log)
+public sealed partial class Restock(
+    IStockPool pool, IStockShard shard, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, ILogger<Restock> log)
 {
     /// <summary>A reservation that will not become an order (refused, or the writer is shutting down).</summary>
     public ValueTask ReservationFailedAsync(Reservation reservation) => ReservationRefusedAsync(new OrderWrite(reservation, false, null));
@@ -40,8 +41,10 @@ public sealed partial class Restock(IStockPool pool, IStockShard shard, SoldOutB
     {
         // The mark goes first: once the units are back, the buyer may take one of them too.
         await shard.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
-        await pool.PutAsync(order.SaleId, order.Quantity, ids.Next());
+        // The transfer id is the order's: whoever ends it (and retries), the units return once.
+        await pool.PutAsync(order.SaleId, order.Quantity, order.OrderId);
         soldOut.StockReturned(order.SaleId);
+        broadcast.StockBack(order.SaleId);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: the database refused {Units} units as already sold; they leave circulation")]

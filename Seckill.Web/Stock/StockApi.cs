@@ -41,7 +41,7 @@ public static class StockApi
         var shardStock = await shard.GetAsync(saleId);
         var counts = await orders.CountAsync(saleId, cancellationToken);
         return TypedResults.Ok(new StockResponse(
-            sale.Stock, await pool.GetAsync(saleId), shardStock.Available, shardStock.Reserved, allocator.InTransit(saleId), counts.Sold,
+            sale.Stock, await pool.GetAsync(saleId), shardStock.Available, shardStock.Reserved, await allocator.InTransitAsync(saleId), counts.Sold,
             counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
             [new ShardStockResponse(instance.Value.InstanceId, shardStock.Available, shardStock.Reserved)]));
     }

@@ -1,6 +1,7 @@
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
+using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
 
 namespace Seckill.Web.Storage;
@@ -16,11 +17,13 @@ public static class EmbeddedStorage
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SqliteDatabase>();
-        services.AddSingleton<ISaleStore, SqliteSaleStore>();
-        services.AddSingleton<IOrderStore, SqliteOrderStore>();
-        services.AddSingleton<Gate.IBlacklistStore, SqliteBlacklistStore>();
+        services.AddSingleton<SqlDatabase>(provider => provider.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton<ISaleStore, SqlSaleStore>();
+        services.AddSingleton<IOrderStore, SqlOrderStore>();
+        services.AddSingleton<Gate.IBlacklistStore, SqlBlacklistStore>();
         services.AddSingleton<IStockPool, InProcessStockPool>();
         services.AddSingleton<IStockShard, InProcessStockShard>();
+        services.AddSingleton<ISoldOutBroadcast, NoSoldOutBroadcast>();
         // Hosted services start in registration order: schema first, then stock from it.
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<EmbeddedStockStartup>();

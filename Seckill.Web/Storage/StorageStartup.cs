@@ -1,9 +1,9 @@
-using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Storage;
 
 /// <summary>Creates or migrates the database before anything else starts.</summary>
-public sealed class StorageStartup(SqliteDatabase db) : IHostedService
+public sealed class StorageStartup(SqlDatabase db) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

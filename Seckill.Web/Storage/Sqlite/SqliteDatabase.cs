@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Storage.Sqlite;
 
@@ -13,7 +15,7 @@ namespace Seckill.Web.Storage.Sqlite;
 /// transactions here are <c>BEGIN IMMEDIATE</c> (Microsoft.Data.Sqlite's default), so a
 /// read-then-update inside one is atomic against every other writer.
 /// </remarks>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : SqlDatabase
 {
     // Each entry is one schema version; append, never edit a shipped one.
     private static readonly string[] Migrations =
@@ -79,14 +81,28 @@ public sealed class SqliteDatabase
 
     public string Path { get; }
 
-    public SqliteConnection Open()
+    public override DbConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
     }
 
-    public void Migrate()
+    // BEGIN IMMEDIATE: the write lock is taken at once, so every read inside is already exclusive.
+    public override DbTransaction Begin(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
+
+    public override string ForUpdate => "";
+
+    // SQLITE_CONSTRAINT; the orders table's only constraints an insert can break are the
+    // unique ones (the sale row is always there by then).
+    public override bool IsUniqueViolation(DbException error) => error is SqliteException { SqliteErrorCode: 19 };
+
+    public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT last_insert_rowid();";
+
+    public override string InsertBlacklistEntryUnlessPresent =>
+        "INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON CONFLICT (user_id) DO NOTHING";
+
+    public override void Migrate()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         using var connection = Open();
@@ -94,13 +110,7 @@ public sealed class SqliteDatabase
         connection.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         connection.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
         using var transaction = connection.BeginTransaction();
-        var current = connection.ExecuteScalar<long?>("SELECT MAX(version) FROM schema_version", transaction: transaction) ?? 0;
-        for (var version = (int)current + 1; version <= Migrations.Length; version++)
-        {
-            connection.Execute(Migrations[version - 1], transaction: transaction);
-            connection.Execute("INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)",
-                new { version, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction);
-        }
+        ApplyMigrations(connection, transaction, Migrations);
         transaction.Commit();
     }
 }

@@ -1,10 +1,18 @@
 using Dapper;
 using Seckill.Web.Sales;
 
-namespace Seckill.Web.Storage.Sqlite;
+namespace Seckill.Web.Storage.Sql;
 
-public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
+/// <summary>Sales in the SQL database of either mode.</summary>
+public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 {
+    /// <summary>The insert; <see cref="SqlDatabase.InsertSaleReturningId"/> adds how each database returns the new id.</summary>
+    public const string InsertSale =
+        """
+        INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, require_token, created_at)
+        VALUES (@Sku, @Name, @PriceCents, @Stock, 0, @StartsAt, @EndsAt, @PerUserLimit, @RequireToken, @Now)
+        """;
+
     private const string Columns =
         "id AS Id, sku AS Sku, name AS Name, price_cents AS PriceCents, total_stock AS Stock, starts_at AS StartsAt, ends_at AS EndsAt, per_user_limit AS PerUserLimit, require_token AS RequireToken";
 
@@ -12,11 +20,7 @@ public sealed class SqliteSaleStore(SqliteDatabase db) : ISaleStore
     {
         await using var connection = db.Open();
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, require_token, created_at)
-            VALUES (@Sku, @Name, @PriceCents, @Stock, 0, @StartsAt, @EndsAt, @PerUserLimit, @RequireToken, @Now);
-            SELECT last_insert_rowid();
-            """,
+            db.InsertSaleReturningId,
             new
             {
                 sale.Sku, sale.Name, sale.PriceCents, sale.Stock, sale.PerUserLimit, sale.RequireToken,

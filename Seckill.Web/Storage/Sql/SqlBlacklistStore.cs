@@ -1,19 +1,17 @@
 using Dapper;
 using Seckill.Web.Gate;
 
-namespace Seckill.Web.Storage.Sqlite;
+namespace Seckill.Web.Storage.Sql;
 
-public sealed class SqliteBlacklistStore(SqliteDatabase db) : IBlacklistStore
+/// <summary>The blacklist in the SQL database of either mode.</summary>
+public sealed class SqlBlacklistStore(SqlDatabase db) : IBlacklistStore
 {
     public async Task<BlacklistEntry> AddAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = db.Open();
         // Adding twice keeps the first date: the entry says since when the user is refused.
         var addedAt = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON CONFLICT (user_id) DO NOTHING;
-            SELECT added_at FROM blacklist WHERE user_id = @userId;
-            """,
+            db.InsertBlacklistEntryUnlessPresent + "; SELECT added_at FROM blacklist WHERE user_id = @userId;",
             new { userId, at = at.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
         return new BlacklistEntry(userId, DateTimeOffset.FromUnixTimeMilliseconds(addedAt));
     }

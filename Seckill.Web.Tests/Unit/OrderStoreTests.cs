@@ -2,27 +2,64 @@ using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Storage;
+using Seckill.Web.Storage.MySql;
+using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Unit;
 
-/// <summary>The order store against a real SQLite file: the database's own last lines of defence.</summary>
-public sealed class SqliteOrderStoreTests : IDisposable
-{
-    private readonly TempDirectory _directory = new();
-    private readonly SqliteOrderStore _orders;
-    private readonly SqliteSaleStore _sales;
+/// <summary>The order store against SQLite: the database's own last lines of defence.</summary>
+public sealed class SqliteOrderStoreTests() : OrderStoreTests(new StorageSetupFor(StorageMode.Embedded));
 
-    public SqliteOrderStoreTests()
+/// <summary>The same against a real MariaDB (the test run's shared server, a database of its own).</summary>
+public sealed class MySqlOrderStoreTests() : OrderStoreTests(new StorageSetupFor(StorageMode.Clustered))
+{
+    [Fact]
+    public void TheSchemaIsMigratedOnceAndRecordedInTheVersionTable()
     {
-        var db = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Path.Combine(_directory.Path, "orders.db") }));
-        db.Migrate();
-        _orders = new SqliteOrderStore(db, TimeProvider.System);
-        _sales = new SqliteSaleStore(db);
+        // A second start (or a second instance) finds the work done and applies nothing again.
+        Database.Migrate();
+        Assert.Equal([1], Database.AppliedVersions());
+    }
+}
+
+/// <summary>A migrated orders database of one mode, in a store of its own.</summary>
+public sealed class StorageSetupFor : IDisposable
+{
+    public StorageSetupFor(StorageMode mode)
+    {
+        Store = new TestStore(mode);
+        Database = mode == StorageMode.Clustered
+            ? new MySqlDatabase(Options.Create(new ClusteredStorageOptions { Mysql = Store.Settings["ConnectionStrings:Mysql"] }))
+            : new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Store.Settings["Storage:SqlitePath"]! }));
+        Database.Migrate();
     }
 
-    public void Dispose() => _directory.Dispose();
+    public TestStore Store { get; }
+
+    public SqlDatabase Database { get; }
+
+    public void Dispose() => Store.Dispose();
+}
+
+/// <summary>The order store's contract, run against each database by the classes above.</summary>
+public abstract class OrderStoreTests : IDisposable
+{
+    private readonly StorageSetupFor _setup;
+    private readonly SqlOrderStore _orders;
+    private readonly SqlSaleStore _sales;
+
+    protected OrderStoreTests(StorageSetupFor setup)
+    {
+        _setup = setup;
+        _orders = new SqlOrderStore(setup.Database, TimeProvider.System);
+        _sales = new SqlSaleStore(setup.Database);
+    }
+
+    protected SqlDatabase Database => _setup.Database;
+
+    public void Dispose() => _setup.Dispose();
 
     private async Task<Sale> SaleAsync(int stock) =>
         await _sales.CreateAsync(new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);

@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MySql.Data.MySqlClient;
+
+namespace Seckill.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real servers integration tests run against: one <c>redis-server</c> (AOF on) and one
+/// <c>mariadbd</c>, started on first use on free loopback ports with throwaway data directories,
+/// shared by the whole test run and stopped when it ends. Tests that restart or stop a server
+/// start their own with <see cref="RedisServer.Start"/> / <see cref="MariaDbServer.Create"/>.
+/// </summary>
+public static class TestServers
+{
+    private static readonly Lazy<RedisServer> SharedRedis = new(() => StopAtExit(RedisServer.Start(databases: 4096)));
+    private static readonly Lazy<MariaDbServer> SharedMariaDb = new(() => StopAtExit(MariaDbServer.Create()));
+
+    private static T StopAtExit<T>(T server) where T : IDisposable
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        return server;
+    }
+
+    public static RedisServer Redis => SharedRedis.Value;
+
+    public static MariaDbServer MariaDb => SharedMariaDb.Value;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Starts a server process; it is killed when the test run ends, whatever happens.</summary>
+    internal static Process Launch(string file, IEnumerable<string> arguments, string logPath)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        return process;
+    }
+
+    internal static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>Polls <paramref name="ready"/> until it holds; throws with the server's log if it never does.</summary>
+    internal static void WaitUntil(Func<bool> ready, Process process, string what, string logPath)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ready())
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                var log = File.Exists(logPath) ? File.ReadAllText(logPath) : "";
+                throw new InvalidOperationException($"{what} did not become ready. Log:\n{log}");
+            }
+            Thread.Sleep(20);
+        }
+    }
+}
+
+/// <summary>A <c>redis-server</c> process with AOF on, in its own data directory.</summary>
+public sealed class RedisServer : IDisposable
+{
+    private readonly int _databases;
+    private readonly string _fsync;
+    private Process _process;
+
+    private RedisServer(int port, string directory, int databases, string fsync)
+    {
+        Port = port;
+        Directory = directory;
+        _databases = databases;
+        _fsync = fsync;
+        _process = Run();
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    /// <summary>Starts a new server. <paramref name="fsync"/> <c>always</c> makes a kill -9 of Redis lose nothing.</summary>
+    public static RedisServer Start(int databases = 16, string fsync = "everysec") =>
+        new(TestServers.FreePort(), System.IO.Directory.CreateTempSubdirectory("seckill-redis-").FullName, databases, fsync);
+
+    /// <summary>The setting value for database <paramref name="database"/> of this server.</summary>
+    public string Configuration(int database = 0) => $"127.0.0.1:{Port},defaultDatabase={database}";
+
+    private Process Run()
+    {
+        var log = Path.Combine(Directory, "redis.log");
+        var process = TestServers.Launch("redis-server",
+        [
+            "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", Directory, "--databases", _databases.ToString(),
+            "--appendonly", "yes", "--appendfsync", _fsync, "--save", "", "--protected-mode", "no",
+        ], log);
+        TestServers.WaitUntil(Ping, process, $"redis-server on port {Port}", log);
+        return process;
+    }
+
+    /// <summary>Kills the server (SIGKILL) and starts it again on the same port and data: what survives is what AOF kept.</summary>
+    public void Restart()
+    {
+        Kill();
+        _process = Run();
+    }
+
+    /// <summary>SIGKILL, no chance to save anything.</summary>
+    public void Kill() => TestServers.Kill(_process);
+
+    /// <summary>Sends one command (space-separated words) and returns the raw reply.</summary>
+    public string Command(string command)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Port);
+        using var stream = client.GetStream();
+        var words = command.Split(' ');
+        var request = new StringBuilder($"*{words.Length}\r\n");
+        foreach (var word in words)
+        {
+            request.Append($"${Encoding.UTF8.GetByteCount(word)}\r\n{word}\r\n");
+        }
+        stream.Write(Encoding.UTF8.GetBytes(request.ToString()));
+        var buffer = new byte[64 * 1024];
+        var read = stream.Read(buffer);
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    private bool Ping()
+    {
+        try
+        {
+            return Command("PING").StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>
+/// A <c>mariadbd</c> process on its own data directory (made by <c>mariadb-install-db</c>).
+/// It runs with <c>--skip-grant-tables</c>: any user name connects, no passwords in tests.
+/// </summary>
+public sealed class MariaDbServer : IDisposable
+{
+    private Process? _process;
+    private int _databases;
+
+    private MariaDbServer(int port, string directory)
+    {
+        Port = port;
+        Directory = directory;
+        var log = Path.Combine(directory, "install.log");
+        var install = TestServers.Launch("mariadb-install-db",
+        [
+            "--no-defaults", $"--datadir={DataDirectory}", "--auth-root-authentication-method=normal", "--skip-test-db",
+            .. TestServers.IsRoot ? ["--user=root"] : Array.Empty<string>(),
+        ], log);
+        install.WaitForExit();
+        if (install.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mariadb-install-db failed:\n{File.ReadAllText(log)}");
+        }
+        Start();
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    private string DataDirectory => Path.Combine(Directory, "data");
+
+    public static MariaDbServer Create() =>
+        new(TestServers.FreePort(), System.IO.Directory.CreateTempSubdirectory("seckill-mariadb-").FullName);
+
+    /// <summary>Starts the server on its port and data (again, after <see cref="Stop"/>).</summary>
+    public void Start()
+    {
+        var log = Path.Combine(Directory, "mariadbd.log");
+        _process = TestServers.Launch("mariadbd",
+        [
+            "--no-defaults", $"--datadir={DataDirectory}", $"--port={Port}", "--bind-address=127.0.0.1",
+            $"--socket={Path.Combine(Directory, "mariadbd.sock")}", $"--pid-file={Path.Combine(Directory, "mariadbd.pid")}",
+            "--skip-grant-tables", "--skip-log-bin", "--max-connections=2000", "--innodb-buffer-pool-size=128M",
+            // What README asks of a MariaDB 10.10+ for MySql.Data 8.0.16 (deploy/mariadb/seckill.cnf).
+            "--old-mode=UTF8_IS_UTF8MB3,NO_NULL_COLLATION_IDS",
+            // Tests kill the service, never this server's host: the OS keeps what a commit wrote.
+            "--innodb-flush-log-at-trx-commit=2",
+            .. TestServers.IsRoot ? ["--user=root"] : Array.Empty<string>(),
+        ], log);
+        TestServers.WaitUntil(Answers, _process, $"mariadbd on port {Port}", log);
+    }
+
+    /// <summary>Stops the server (SIGKILL): clients get "connection refused" until <see cref="Start"/>.</summary>
+    public void Stop()
+    {
+        if (_process is not null)
+        {
+            TestServers.Kill(_process);
+        }
+    }
+
+    /// <summary>A new empty database on this server; returns its connection string.</summary>
+    public string CreateDatabase()
+    {
+        var name = $"seckill_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
+        using var connection = new MySqlConnection(ConnectionString(null));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE DATABASE {name}";
+        command.ExecuteNonQuery();
+        return ConnectionString(name);
+    }
+
+    public string ConnectionString(string? database) =>
+        $"Server=127.0.0.1;Port={Port};User Id=seckill;Password=;SslMode=None;{(database is null ? "" : $"Database={database};")}";
+
+    private bool Answers()
+    {
+        try
+        {
+            using var connection = new MySqlConnection(ConnectionString(null));
+            connection.Open();
+            return true;
+        }
+        catch (MySqlException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Data;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Extensions.Options;
+using MySql.Data.MySqlClient;
+using Seckill.Web.Storage.Sql;
+
+namespace Seckill.Web.Storage.MySql;
+
+/// <summary>
+/// The clustered mode's orders database (MySQL 8 or MariaDB 10.11+), shared by every instance.
+/// </summary>
+/// <remarks>
+/// Thread-safe: every caller opens its own (pooled) connection. Transactions run at READ
+/// COMMITTED; rows about to change are read <c>FOR UPDATE</c>, and the sale's <c>sold</c> counter
+/// only ever changes through guarded updates, so nothing depends on snapshot reads.
+/// MySql.Data 8.0.16's async methods complete synchronously (see DEPENDENCIES.md): the stores call
+/// it synchronously and are kept off the purchase path.
+/// </remarks>
+public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : SqlDatabase
+{
+    private const int DuplicateKey = 1062;
+
+    // Each entry is one schema version; append, never edit a shipped one. MySQL commits DDL as
+    // it goes, so every step is written to be re-run safely (IF NOT EXISTS) should a crash
+    // land between a step and its version row.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS sales (
+            id             BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            sku            VARCHAR(64)  NOT NULL,
+            name           VARCHAR(200) NOT NULL,
+            price_cents    BIGINT       NOT NULL,
+            total_stock    INT          NOT NULL,
+            sold           INT          NOT NULL DEFAULT 0,
+            starts_at      BIGINT       NOT NULL,
+            ends_at        BIGINT       NOT NULL,
+            per_user_limit INT          NOT NULL,
+            require_token  BOOLEAN      NOT NULL DEFAULT FALSE,
+            created_at     BIGINT       NOT NULL,
+            -- The last line against overselling, under the guarded update of the order writer.
+            CONSTRAINT ck_sales_sold CHECK (sold >= 0 AND sold <= total_stock),
+            KEY ix_sales_ends (ends_at)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+        CREATE TABLE IF NOT EXISTS orders (
+            id             BIGINT      NOT NULL PRIMARY KEY,
+            sale_id        BIGINT      NOT NULL,
+            user_id        BIGINT      NOT NULL,
+            quantity       INT         NOT NULL,
+            amount_cents   BIGINT      NOT NULL,
+            status         VARCHAR(20) NOT NULL,
+            reason         VARCHAR(40) NULL,
+            created_at     BIGINT      NOT NULL,
+            pay_by         BIGINT      NULL,
+            updated_at     BIGINT      NOT NULL,
+            -- MySQL has no partial index: the user id only while the order is active, NULL
+            -- otherwise (NULLs never collide), gives one active order per user per sale.
+            active_user_id BIGINT AS (CASE WHEN status IN ('awaiting_payment', 'paid') THEN user_id END) STORED,
+            UNIQUE KEY ux_orders_active_user (sale_id, active_user_id),
+            KEY ix_orders_due (status, pay_by),
+            KEY ix_orders_sale (sale_id, status),
+            CONSTRAINT fk_orders_sale FOREIGN KEY (sale_id) REFERENCES sales (id)
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+        CREATE TABLE IF NOT EXISTS blacklist (
+            user_id  BIGINT NOT NULL PRIMARY KEY,
+            added_at BIGINT NOT NULL
+        ) ENGINE = InnoDB;
+        -- Every run of a background job, for the ops dashboard (jobs issue).
+        CREATE TABLE IF NOT EXISTS job_runs (
+            id          BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            job         VARCHAR(40) NOT NULL,
+            instance_id INT         NOT NULL,
+            started_at  BIGINT      NOT NULL,
+            duration_ms BIGINT      NOT NULL,
+            outcome     VARCHAR(20) NOT NULL,
+            figures     TEXT        NULL,
+            KEY ix_job_runs_job (job, started_at)
+        ) ENGINE = InnoDB;
+        """,
+    ];
+
+    private readonly string _connectionString = options.Value.Mysql!;
+
+    public override DbConnection Open()
+    {
+        var connection = new MySqlConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public override DbTransaction Begin(DbConnection connection) => connection.BeginTransaction(IsolationLevel.ReadCommitted);
+
+    public override string ForUpdate => " FOR UPDATE";
+
+    public override bool IsUniqueViolation(DbException error) => error is MySqlException { Number: DuplicateKey };
+
+    public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT LAST_INSERT_ID();";
+
+    // Not INSERT IGNORE: its duplicate-key warning trips MySql.Data 8.0.16 against MariaDB.
+    public override string InsertBlacklistEntryUnlessPresent =>
+        "INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON DUPLICATE KEY UPDATE user_id = user_id";
+
+    /// <summary>
+    /// Migrates under a named lock, so instances starting together take turns; the first one
+    /// does the work and the others find it done.
+    /// </summary>
+    public override void Migrate()
+    {
+        using var connection = Open();
+        if (connection.ExecuteScalar<long?>("SELECT GET_LOCK('seckill_schema', 60)") != 1)
+        {
+            throw new TimeoutException("Another instance has held the schema lock for 60 s.");
+        }
+        try
+        {
+            // Checked rather than CREATE ... IF NOT EXISTS: MySql.Data 8.0.16 fails reading the
+            // warning MariaDB raises for an existing table.
+            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_version'") == 0)
+            {
+                connection.Execute("CREATE TABLE schema_version (version INT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL) ENGINE = InnoDB");
+            }
+            ApplyMigrations(connection, null, Migrations);
+        }
+        finally
+        {
+            connection.Execute("SELECT RELEASE_LOCK('seckill_schema')");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Seckill.Web.Storage.Redis;
+
+/// <summary>
+/// The clustered mode's two Redis connections: this instance's shard and the shared pool.
+/// Connected once at startup (<see cref="ClusteredStorageStartup"/>): a Redis that does not answer
+/// then fails the start with a message naming its setting. After that the client reconnects by
+/// itself when a Redis restarts; commands sent meanwhile fail and their callers retry or answer 503.
+/// </summary>
+/// <remarks>Thread-safe: the multiplexers are made to be shared by every request.</remarks>
+public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) : IDisposable
+{
+    private ConnectionMultiplexer? _shard;
+    private ConnectionMultiplexer? _pool;
+    private IDatabase? _shardDatabase;
+    private IDatabase? _poolDatabase;
+
+    public IDatabase Shard => _shardDatabase ?? throw NotConnected();
+
+    public IDatabase Pool => _poolDatabase ?? throw NotConnected();
+
+    public ISubscriber PoolSubscriber => (_pool ?? throw NotConnected()).GetSubscriber();
+
+    /// <summary>
+    /// Pub/sub channels belong to the whole server, not to a logical database: channel names
+    /// carry the pool's database number, so that pools sharing one Redis do not hear each other.
+    /// </summary>
+    public string PoolChannel(string name) => $"seckill:{Pool.Database}:{name}";
+
+    /// <summary>The shard Redis's address, as the instance announces it in its heartbeat.</summary>
+    public string ShardEndpoint => options.Value.Shard!;
+
+    public async Task ConnectAsync()
+    {
+        _shard ??= await ConnectAsync(ClusteredStorageOptions.ShardKey, options.Value.Shard!);
+        _shardDatabase = _shard.GetDatabase();
+        _pool ??= await ConnectAsync(ClusteredStorageOptions.PoolKey, options.Value.Pool!);
+        _poolDatabase = _pool.GetDatabase();
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(string key, string configuration)
+    {
+        var config = ConfigurationOptions.Parse(configuration);
+        // Only the first connection: a Redis that is not there fails the start. Reconnecting
+        // after a later restart is automatic either way.
+        config.AbortOnConnectFail = true;
+        try
+        {
+            return await ConnectionMultiplexer.ConnectAsync(config);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new InvalidOperationException($"{key}: cannot connect to Redis at '{configuration}': {e.Message}", e);
+        }
+    }
+
+    private static InvalidOperationException NotConnected() => new("Redis is not connected yet: ClusteredStorageStartup connects it before the first request.");
+
+    public void Dispose()
+    {
+        _shard?.Dispose();
+        _pool?.Dispose();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Seckill.Web.Allocation;
+using Seckill.Web.Stock;
+using StackExchange.Redis;
+
+namespace Seckill.Web.Storage.Redis;
+
+/// <summary>
+/// The sold-out broadcast over the pool Redis's pub/sub: messages <c>sold_out:{sale}</c> and
+/// <c>stock_back:{sale}</c> on the channel <c>seckill:{db}:sold-out</c>.
+/// </summary>
+/// <remarks>
+/// "Sold out" from another instance is a hint, not an order: this instance sets its flag only if
+/// the pool and its own shard are empty too (and no move is under way), read after the flag's
+/// word, so a concurrent return of stock still wins. "Stock back" clears the flag at once.
+/// </remarks>
+public sealed partial class SoldOutChannel(
+    RedisConnections redis, SoldOutBoard board, IStockPool pool, IStockShard shard, Allocator allocator, ILogger<SoldOutChannel> log)
+    : ISoldOutBroadcast, IHostedService
+{
+    private const string SoldOutPrefix = "sold_out:";
+    private const string StockBackPrefix = "stock_back:";
+
+    private RedisChannel Channel => redis.PoolChannel("sold-out");
+
+    public void SoldOut(long saleId) => Publish(SoldOutPrefix, saleId);
+
+    public void StockBack(long saleId) => Publish(StockBackPrefix, saleId);
+
+    // Fire and forget: the client queues the message and the caller does not wait for Redis.
+    private void Publish(string prefix, long saleId) =>
+        redis.PoolSubscriber.Publish(Channel, prefix + saleId.ToString(CultureInfo.InvariantCulture), CommandFlags.FireAndForget);
+
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        redis.PoolSubscriber.SubscribeAsync(Channel, (channel, message) => _ = OnMessageAsync(message));
+
+    public Task StopAsync(CancellationToken cancellationToken) => redis.PoolSubscriber.UnsubscribeAsync(Channel);
+
+    /// <summary>Applies one message to this instance's board (public for tests that play another instance).</summary>
+    public async Task OnMessageAsync(string? message)
+    {
+        try
+        {
+            if (message is null)
+            {
+                return;
+            }
+            if (message.StartsWith(StockBackPrefix, StringComparison.Ordinal) &&
+                long.TryParse(message.AsSpan(StockBackPrefix.Length), CultureInfo.InvariantCulture, out var back))
+            {
+                board.StockReturned(back);
+            }
+            else if (message.StartsWith(SoldOutPrefix, StringComparison.Ordinal) &&
+                long.TryParse(message.AsSpan(SoldOutPrefix.Length), CultureInfo.InvariantCulture, out var saleId) &&
+                !board.IsSoldOut(saleId, out var observed) &&
+                !allocator.IsMoving(saleId) &&
+                await pool.GetAsync(saleId) == 0 &&
+                (await shard.GetAsync(saleId)).Available == 0)
+            {
+                board.TryMarkSoldOut(saleId, observed);
+            }
+        }
+        catch (StockUnavailableException e)
+        {
+            LogIgnored(e, message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sold-out message {Message} ignored: the stores did not answer")]
+    private partial void LogIgnored(Exception e, string? message);
+}
