@@ -56,7 +56,12 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+        // UseSetting, not ConfigureAppConfiguration: Program reads the storage settings while
+        // building (to choose the mode), and only these reach it that early.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));

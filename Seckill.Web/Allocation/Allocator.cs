@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
@@ -18,16 +17,65 @@ public sealed class Allocator(
     private readonly AllocationOptions _options = options.Value;
     private readonly int _instanceId = instance.Value.InstanceId;
 
-    // Per sale: moves under way, counted from before their take from the pool until after their
-    // add to the shard.
-    private readonly ConcurrentDictionary<long, StrongBox<long>> _moving = new();
+    /// <summary>
+    /// Per sale, moves to this shard go one at a time: a buyer who needs a refill while one is under
+    /// way waits for it (never spins), then looks at the shard again instead of taking more.
+    /// </summary>
+    private sealed class Lane
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public long Completed;
+    }
 
-    public ValueTask<long> WarmUpAsync(long saleId, long poolUnits) =>
-        MoveToShardAsync(saleId, (long)Math.Floor(poolUnits * (1 - _options.ReserveRatio)));
+    private readonly ConcurrentDictionary<long, Lane> _lanes = new();
 
-    /// <summary>Refills the shard with at least <paramref name="needed"/> units if the pool has them; returns units moved.</summary>
-    public ValueTask<long> RefillAsync(long saleId, int needed, int saleStock) =>
-        MoveToShardAsync(saleId, Math.Max(needed, (long)Math.Ceiling(saleStock * _options.RefillRatio)));
+    private Lane LaneOf(long saleId) => _lanes.GetOrAdd(saleId, static _ => new Lane());
+
+    public async ValueTask<long> WarmUpAsync(long saleId, long poolUnits)
+    {
+        var lane = LaneOf(saleId);
+        await lane.Gate.WaitAsync();
+        try
+        {
+            return await MoveToShardAsync(lane, saleId, (long)Math.Floor(poolUnits * (1 - _options.ReserveRatio)));
+        }
+        finally
+        {
+            lane.Gate.Release();
+        }
+    }
+
+    /// <summary>How many moves to this shard have completed for the sale: read before reserving, for <see cref="RefillAsync"/>.</summary>
+    public long MovesDone(long saleId) => _lanes.TryGetValue(saleId, out var lane) ? Volatile.Read(ref lane.Completed) : 0;
+
+    /// <summary>
+    /// A buyer found the shard short. Waits for any move under way; if a move completed since the
+    /// buyer read <paramref name="movesSeen"/> (<see cref="MovesDone"/>), only says so; otherwise
+    /// moves at least <paramref name="needed"/> units from the pool if it has them.
+    /// </summary>
+    /// <returns>Whether the shard may now hold more than when the buyer looked.</returns>
+    public async ValueTask<bool> RefillAsync(long saleId, int needed, int saleStock, long movesSeen)
+    {
+        var lane = LaneOf(saleId);
+        await lane.Gate.WaitAsync();
+        try
+        {
+            if (Volatile.Read(ref lane.Completed) != movesSeen)
+            {
+                return true;
+            }
+            // Sold out and nothing returned since: no need to ask the pool again.
+            if (soldOut.IsSoldOut(saleId))
+            {
+                return false;
+            }
+            return await MoveToShardAsync(lane, saleId, Math.Max(needed, (long)Math.Ceiling(saleStock * _options.RefillRatio))) > 0;
+        }
+        finally
+        {
+            lane.Gate.Release();
+        }
+    }
 
     /// <summary>
     /// Units taken from the pool that no shard holds yet: the "in transit" term of the conservation
@@ -73,42 +121,29 @@ public sealed class Allocator(
     /// Whether units of the sale may be about to land on the shard: a buyer who finds pool and
     /// shard empty while this is true must look again rather than be told "sold out".
     /// </summary>
-    public bool IsMoving(long saleId) => Read(_moving, saleId) > 0;
+    public bool IsMoving(long saleId) => _lanes.TryGetValue(saleId, out var lane) && lane.Gate.CurrentCount == 0;
 
-    private static long Read(ConcurrentDictionary<long, StrongBox<long>> counters, long saleId) =>
-        counters.TryGetValue(saleId, out var counter) ? Volatile.Read(ref counter.Value) : 0;
-
-    private static StrongBox<long> Counter(ConcurrentDictionary<long, StrongBox<long>> counters, long saleId) =>
-        counters.GetOrAdd(saleId, static _ => new StrongBox<long>());
-
-    private async ValueTask<long> MoveToShardAsync(long saleId, long units)
+    /// <summary>One move, with the sale's lane held.</summary>
+    private async ValueTask<long> MoveToShardAsync(Lane lane, long saleId, long units)
     {
         if (units <= 0)
         {
             return 0;
         }
         var transferId = ids.Next();
-        var moving = Counter(_moving, saleId);
-        Interlocked.Increment(ref moving.Value);
-        try
+        // The pool records the units as in transit to this shard in the same step that takes
+        // them, and the shard applies the transfer id at most once: a crash anywhere here
+        // leaves a record that ResumeTransfersAsync finishes at the next start.
+        var taken = await pool.TakeAsync(saleId, units, transferId, _instanceId);
+        if (taken > 0)
         {
-            // The pool records the units as in transit to this shard in the same step that takes
-            // them, and the shard applies the transfer id at most once: a crash anywhere here
-            // leaves a record that ResumeTransfersAsync finishes at the next start.
-            var taken = await pool.TakeAsync(saleId, units, transferId, _instanceId);
-            if (taken > 0)
-            {
-                await shard.AddAsync(saleId, taken, transferId);
-                await pool.CompleteTransferAsync(saleId, transferId);
-                // A buyer who looked while these units were in transit may have flagged the
-                // sale sold out: they are here now.
-                soldOut.StockReturned(saleId);
-            }
-            return taken;
+            await shard.AddAsync(saleId, taken, transferId);
+            Interlocked.Increment(ref lane.Completed);
+            await pool.CompleteTransferAsync(saleId, transferId);
+            // A buyer who looked while these units were in transit may have flagged the
+            // sale sold out: they are here now.
+            soldOut.StockReturned(saleId);
         }
-        finally
-        {
-            Interlocked.Decrement(ref moving.Value);
-        }
+        return taken;
     }
 }

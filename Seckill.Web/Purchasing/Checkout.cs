@@ -116,20 +116,17 @@ public sealed class Checkout(
 
     private async ValueTask<PurchaseOutcome> ReserveAndQueueAsync(Sale sale, Reservation reservation, long observedSoldOut)
     {
+        var movesSeen = allocator.MovesDone(sale.Id);
         var result = await shard.ReserveAsync(reservation);
         // A buyer is refused for lack of stock only when the pool is empty and every unit that
-        // left it has landed on the shard: each turn reserves, moves units out of the pool, or
-        // waits for a move under way; then one last look at the shard decides. So this ends.
+        // left it has landed on the shard: each turn reserves, or waits for the refill under way
+        // and looks again, or finds the pool empty; then one last look at the shard decides.
         var lastLook = false;
         while (result.Status == ReserveStatus.Insufficient)
         {
-            if (await allocator.RefillAsync(sale.Id, reservation.Quantity, sale.Stock) == 0)
+            if (!await allocator.RefillAsync(sale.Id, reservation.Quantity, sale.Stock, movesSeen))
             {
-                if (allocator.IsMoving(sale.Id))
-                {
-                    await Task.Yield();
-                }
-                else if (lastLook)
+                if (lastLook)
                 {
                     // Only an empty shard means sold out for everyone; with a few units left,
                     // smaller orders can still be served.
@@ -139,11 +136,9 @@ public sealed class Checkout(
                     }
                     break;
                 }
-                else
-                {
-                    lastLook = true;
-                }
+                lastLook = true;
             }
+            movesSeen = allocator.MovesDone(sale.Id);
             result = await shard.ReserveAsync(reservation);
         }
 

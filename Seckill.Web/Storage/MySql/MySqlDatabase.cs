@@ -20,6 +20,8 @@ namespace Seckill.Web.Storage.MySql;
 public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : SqlDatabase
 {
     private const int DuplicateKey = 1062;
+    private const int LockWaitTimeout = 1205;
+    private const int Deadlock = 1213;
 
     // Each entry is one schema version; append, never edit a shipped one. MySQL commits DDL as
     // it goes, so every step is written to be re-run safely (IF NOT EXISTS) should a crash
@@ -94,6 +96,8 @@ public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : S
     public override string ForUpdate => " FOR UPDATE";
 
     public override bool IsUniqueViolation(DbException error) => error is MySqlException { Number: DuplicateKey };
+
+    public override bool IsTransient(DbException error) => error is MySqlException { Number: Deadlock or LockWaitTimeout };
 
     public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT LAST_INSERT_ID();";
 

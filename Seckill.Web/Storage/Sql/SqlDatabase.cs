@@ -27,6 +27,35 @@ public abstract class SqlDatabase
     /// <summary>Whether the insert was refused by a unique index (for orders: the one active order per user per sale).</summary>
     public abstract bool IsUniqueViolation(DbException error);
 
+    /// <summary>
+    /// Whether the transaction was chosen as a deadlock victim or timed out waiting for a lock:
+    /// nothing of it happened, and running it again is the cure.
+    /// </summary>
+    public abstract bool IsTransient(DbException error);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction of its own and commits it, again from the
+    /// start (up to a few times) when the database refuses it as <see cref="IsTransient"/>.
+    /// </summary>
+    public T InTransaction<T>(Func<DbConnection, DbTransaction, T> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var connection = Open();
+                using var transaction = Begin(connection);
+                var result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch (DbException e) when (attempt < 5 && IsTransient(e))
+            {
+                // Deadlock victim: the other transaction goes on; this one starts over.
+            }
+        }
+    }
+
     /// <summary>Inserts the sale row (parameters as <see cref="SqlSaleStore"/> names them) and selects its new id.</summary>
     public abstract string InsertSaleReturningId { get; }
 

@@ -182,64 +182,50 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return Task.FromResult(row?.ToOrder());
     }
 
-    public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken)
-    {
-        using var connection = db.Open();
-        using var transaction = db.Begin(connection);
-        var now = time.GetUtcNow();
-        var order = LockedRow(connection, transaction, orderId);
-        (PaymentOutcome, EndedOrder?) result = order?.Status switch
+    public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
+        Task.FromResult(db.InTransaction<(PaymentOutcome, EndedOrder?)>((connection, transaction) =>
         {
-            null => (PaymentOutcome.NotFound, null),
-            OrderStatus.Paid => (PaymentOutcome.AlreadyPaid, null),
-            OrderStatus.Cancelled => (PaymentOutcome.Cancelled, null),
-            OrderStatus.Expired => (PaymentOutcome.Expired, null),
-            OrderStatus.Failed => (PaymentOutcome.Failed, null),
-            // Too late: this call expires the order itself, so pay and expiry have one outcome.
-            _ when order.PayBy <= now.ToUnixTimeMilliseconds() => (PaymentOutcome.Expired, End(connection, transaction, order, OrderStatus.Expired, now)),
-            _ => (SetPaid(connection, transaction, orderId, now), null),
-        };
-        transaction.Commit();
-        return Task.FromResult(result);
-    }
+            var now = time.GetUtcNow();
+            var order = LockedRow(connection, transaction, orderId);
+            return order?.Status switch
+            {
+                null => (PaymentOutcome.NotFound, null),
+                OrderStatus.Paid => (PaymentOutcome.AlreadyPaid, null),
+                OrderStatus.Cancelled => (PaymentOutcome.Cancelled, null),
+                OrderStatus.Expired => (PaymentOutcome.Expired, null),
+                OrderStatus.Failed => (PaymentOutcome.Failed, null),
+                // Too late: this call expires the order itself, so pay and expiry have one outcome.
+                _ when order.PayBy <= now.ToUnixTimeMilliseconds() => (PaymentOutcome.Expired, End(connection, transaction, order, OrderStatus.Expired, now)),
+                _ => (SetPaid(connection, transaction, orderId, now), null),
+            };
+        }));
 
-    public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken)
-    {
-        using var connection = db.Open();
-        using var transaction = db.Begin(connection);
-        var now = time.GetUtcNow();
-        var order = LockedRow(connection, transaction, orderId);
-        (CancelOutcome, EndedOrder?) result = order?.Status switch
+    public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
+        Task.FromResult(db.InTransaction<(CancelOutcome, EndedOrder?)>((connection, transaction) =>
         {
-            null => (CancelOutcome.NotFound, null),
-            OrderStatus.Cancelled => (CancelOutcome.AlreadyCancelled, null),
-            OrderStatus.Paid => (CancelOutcome.Paid, null),
-            OrderStatus.Expired => (CancelOutcome.Expired, null),
-            OrderStatus.Failed => (CancelOutcome.Failed, null),
-            _ => (CancelOutcome.Cancelled, End(connection, transaction, order, OrderStatus.Cancelled, now)),
-        };
-        transaction.Commit();
-        return Task.FromResult(result);
-    }
+            var order = LockedRow(connection, transaction, orderId);
+            return order?.Status switch
+            {
+                null => (CancelOutcome.NotFound, null),
+                OrderStatus.Cancelled => (CancelOutcome.AlreadyCancelled, null),
+                OrderStatus.Paid => (CancelOutcome.Paid, null),
+                OrderStatus.Expired => (CancelOutcome.Expired, null),
+                OrderStatus.Failed => (CancelOutcome.Failed, null),
+                _ => (CancelOutcome.Cancelled, End(connection, transaction, order, OrderStatus.Cancelled, time.GetUtcNow())),
+            };
+        }));
 
-    public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken)
-    {
-        using var connection = db.Open();
-        using var transaction = db.Begin(connection);
-        var now = time.GetUtcNow();
-        var due = connection.Query<OrderRow>(
-            $"""
-            SELECT {RowColumns} FROM orders
-            WHERE status = 'awaiting_payment' AND pay_by <= @now ORDER BY pay_by LIMIT @limit{db.ForUpdate}
-            """, new { now = now.ToUnixTimeMilliseconds(), limit }, transaction).ToList();
-        var expired = new List<EndedOrder>(due.Count);
-        foreach (var order in due)
+    public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<EndedOrder>>(db.InTransaction((connection, transaction) =>
         {
-            expired.Add(End(connection, transaction, order, OrderStatus.Expired, now));
-        }
-        transaction.Commit();
-        return Task.FromResult<IReadOnlyList<EndedOrder>>(expired);
-    }
+            var now = time.GetUtcNow();
+            var due = connection.Query<OrderRow>(
+                $"""
+                SELECT {RowColumns} FROM orders
+                WHERE status = 'awaiting_payment' AND pay_by <= @now ORDER BY pay_by LIMIT @limit{db.ForUpdate}
+                """, new { now = now.ToUnixTimeMilliseconds(), limit }, transaction).ToList();
+            return due.Select(order => End(connection, transaction, order, OrderStatus.Expired, now)).ToList();
+        }));
 
     public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken)
     {

@@ -97,6 +97,9 @@ public sealed class SqliteDatabase : SqlDatabase
     // unique ones (the sale row is always there by then).
     public override bool IsUniqueViolation(DbException error) => error is SqliteException { SqliteErrorCode: 19 };
 
+    // Writers queue on SQLite's one lock (DefaultTimeout) instead of deadlocking.
+    public override bool IsTransient(DbException error) => false;
+
     public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT last_insert_rowid();";
 
     public override string InsertBlacklistEntryUnlessPresent =>
