@@ -39,12 +39,20 @@ public static class TestServers
     /// <summary>Starts a server process; it is killed when the test run ends, whatever happens.</summary>
     internal static Process Launch(string file, IEnumerable<string> arguments, string logPath)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Debian puts mariadbd in /usr/sbin, which is not on every user's PATH.
+        var path = File.Exists(Path.Combine("/usr/sbin", file)) ? Path.Combine("/usr/sbin", file) : file;
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        return Launch(start, logPath);
+    }
+
+    /// <summary>Starts a process with its output appended to <paramref name="logPath"/>; killed when the test run ends.</summary>
+    internal static Process Launch(ProcessStartInfo start, string logPath)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
@@ -255,6 +263,14 @@ public sealed class MariaDbServer : IDisposable
         command.CommandText = $"CREATE DATABASE {name}";
         command.ExecuteNonQuery();
         return ConnectionString(name);
+    }
+
+    /// <summary>An open connection to <paramref name="database"/> on this server.</summary>
+    public MySqlConnection Open(string database)
+    {
+        var connection = new MySqlConnection(ConnectionString(database));
+        connection.Open();
+        return connection;
     }
 
     public string ConnectionString(string? database) =>

@@ -32,6 +32,7 @@ public sealed partial class OrderWriter(
 
     private long _enqueued;
     private long _written;
+    private long _retries;
     // Smoothed cost of one order in milliseconds, measured on real batches; feeds the 202's etaMs.
     private double _msPerOrder = 1;
 
@@ -47,6 +48,9 @@ public sealed partial class OrderWriter(
         _pending.TryRemove(reservation.OrderId, out _);
         return false;
     }
+
+    /// <summary>Database or stock store failures retried since the process started (a store was away).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>The queued order with this id, if it is still waiting to be written.</summary>
     public bool TryGetPending(long orderId, out PendingOrder pending) => _pending.TryGetValue(orderId, out pending!);
@@ -173,6 +177,7 @@ public sealed partial class OrderWriter(
             }
             catch (Exception e) when (e is DbException or StockUnavailableException)
             {
+                Interlocked.Increment(ref _retries);
                 LogWriteFailed(e, count, backoff.TotalMilliseconds);
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
