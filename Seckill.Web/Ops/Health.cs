@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Seckill.Web.Orders;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Ops;
 
@@ -11,7 +12,11 @@ public static class Health
 
     public static IServiceCollection AddSeckillHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag]);
+        // One check per store, so a 503 names the one that is away.
+        services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag])
+            .AddCheck<ShardHealthCheck>("stock-shard", tags: [ReadyTag])
+            .AddCheck<PoolHealthCheck>("stock-pool", tags: [ReadyTag]);
         return services;
     }
 
@@ -35,6 +40,38 @@ public static class Health
             .Select(entry => $"{entry.Key}: {entry.Value.Description}");
         return Http.ApiProblem.Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "Not ready.", string.Join("; ", failing))
             .ExecuteAsync(context);
+    }
+
+    private sealed class ShardHealthCheck(IStockShard shard) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await shard.PingAsync();
+                return HealthCheckResult.Healthy();
+            }
+            catch (StockUnavailableException e)
+            {
+                return HealthCheckResult.Unhealthy("This instance's stock shard is unreachable.", e);
+            }
+        }
+    }
+
+    private sealed class PoolHealthCheck(IStockPool pool) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await pool.PingAsync();
+                return HealthCheckResult.Healthy();
+            }
+            catch (StockUnavailableException e)
+            {
+                return HealthCheckResult.Unhealthy("The shared stock pool is unreachable.", e);
+            }
+        }
     }
 
     private sealed class StorageHealthCheck(IOrderStore orders) : IHealthCheck
