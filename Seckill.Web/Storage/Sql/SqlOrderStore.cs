@@ -186,7 +186,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         Task.FromResult(db.InTransaction<(PaymentOutcome, EndedOrder?)>((connection, transaction) =>
         {
             var now = time.GetUtcNow();
-            var order = LockedRow(connection, transaction, orderId);
+            var order = LockedOrder(connection, transaction, orderId);
             return order?.Status switch
             {
                 null => (PaymentOutcome.NotFound, null),
@@ -203,7 +203,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
         Task.FromResult(db.InTransaction<(CancelOutcome, EndedOrder?)>((connection, transaction) =>
         {
-            var order = LockedRow(connection, transaction, orderId);
+            var order = LockedOrder(connection, transaction, orderId);
             return order?.Status switch
             {
                 null => (CancelOutcome.NotFound, null),
@@ -219,6 +219,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         Task.FromResult<IReadOnlyList<EndedOrder>>(db.InTransaction((connection, transaction) =>
         {
             var now = time.GetUtcNow();
+            foreach (var saleId in connection.Query<long>(
+                "SELECT DISTINCT sale_id FROM orders WHERE status = 'awaiting_payment' AND pay_by <= @now ORDER BY sale_id",
+                new { now = now.ToUnixTimeMilliseconds() }, transaction).ToList())
+            {
+                LockSale(connection, transaction, saleId);
+            }
             var due = connection.Query<OrderRow>(
                 $"""
                 SELECT {RowColumns} FROM orders
@@ -271,8 +277,20 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return Task.CompletedTask;
     }
 
-    private OrderRow? LockedRow(DbConnection connection, DbTransaction transaction, long orderId) =>
-        connection.QuerySingleOrDefault<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id = @orderId{db.ForUpdate}", new { orderId }, transaction);
+    // Locks are always taken sale row first, then order rows (as the order writer's guarded update
+    // then insert does): pay, cancel and expiry racing on one sale queue instead of deadlocking.
+    private OrderRow? LockedOrder(DbConnection connection, DbTransaction transaction, long orderId)
+    {
+        if (connection.ExecuteScalar<long?>("SELECT sale_id FROM orders WHERE id = @orderId", new { orderId }, transaction) is not { } saleId)
+        {
+            return null;
+        }
+        LockSale(connection, transaction, saleId);
+        return connection.QuerySingleOrDefault<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id = @orderId{db.ForUpdate}", new { orderId }, transaction);
+    }
+
+    private void LockSale(DbConnection connection, DbTransaction transaction, long saleId) =>
+        connection.ExecuteScalar<long?>($"SELECT id FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId }, transaction);
 
     private static PaymentOutcome SetPaid(DbConnection connection, DbTransaction transaction, long orderId, DateTimeOffset now)
     {
