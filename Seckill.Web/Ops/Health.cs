@@ -15,8 +15,10 @@ public static class Health
         // One check per store, so a 503 names the one that is away.
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag])
-            .AddCheck<ShardHealthCheck>("stock-shard", tags: [ReadyTag])
-            .AddCheck<PoolHealthCheck>("stock-pool", tags: [ReadyTag]);
+            .Add(new HealthCheckRegistration("stock-shard",
+                provider => new StockHealthCheck(provider.GetRequiredService<IStockShard>().PingAsync, "This instance's stock shard"), null, [ReadyTag]))
+            .Add(new HealthCheckRegistration("stock-pool",
+                provider => new StockHealthCheck(provider.GetRequiredService<IStockPool>().PingAsync, "The shared stock pool"), null, [ReadyTag]));
         return services;
     }
 
@@ -42,34 +44,19 @@ public static class Health
             .ExecuteAsync(context);
     }
 
-    private sealed class ShardHealthCheck(IStockShard shard) : IHealthCheck
+    /// <summary>A stock store (shard or pool) answers its ping.</summary>
+    private sealed class StockHealthCheck(Func<ValueTask> ping, string what) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                await shard.PingAsync();
+                await ping();
                 return HealthCheckResult.Healthy();
             }
             catch (StockUnavailableException e)
             {
-                return HealthCheckResult.Unhealthy("This instance's stock shard is unreachable.", e);
-            }
-        }
-    }
-
-    private sealed class PoolHealthCheck(IStockPool pool) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await pool.PingAsync();
-                return HealthCheckResult.Healthy();
-            }
-            catch (StockUnavailableException e)
-            {
-                return HealthCheckResult.Unhealthy("The shared stock pool is unreachable.", e);
+                return HealthCheckResult.Unhealthy($"{what} is unreachable.", e);
             }
         }
     }
