@@ -37,7 +37,8 @@ public static class TestServers
     internal static bool IsRoot => Environment.UserName == "root";
 
     /// <summary>Starts a server process; it is killed when the test run ends, whatever happens.</summary>
-    internal static Process Launch(string file, IEnumerable<string> arguments, string logPath)
+    /// <param name="readyLine">If given, returns only once the server has printed a line containing it.</param>
+    internal static Process Launch(string file, IEnumerable<string> arguments, string logPath, string? readyLine = null)
     {
         // Debian puts mariadbd in /usr/sbin, which is not on every user's PATH.
         var path = File.Exists(Path.Combine("/usr/sbin", file)) ? Path.Combine("/usr/sbin", file) : file;
@@ -46,19 +47,59 @@ public static class TestServers
         {
             start.ArgumentList.Add(argument);
         }
-        return Launch(start, logPath);
+        return Launch(start, logPath, readyLine);
     }
 
-    /// <summary>Starts a process with its output appended to <paramref name="logPath"/>; killed when the test run ends.</summary>
-    internal static Process Launch(ProcessStartInfo start, string logPath)
+    /// <summary>
+    /// Starts a process with its output appended to <paramref name="logPath"/>; killed when the test
+    /// run ends. With <paramref name="readyLine"/>, waits (up to a minute) until the process prints
+    /// it, and throws with the log if it exits or never does.
+    /// </summary>
+    internal static Process Launch(ProcessStartInfo start, string logPath, string? readyLine = null)
     {
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        void Write(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (log)
+            {
+                log.WriteLine(line);
+            }
+            if (readyLine is not null && line.Contains(readyLine, StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"{start.FileName} exited"));
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"{start.FileName} did not start");
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        if (readyLine is not null)
+        {
+            try
+            {
+                if (!ready.Task.Wait(TimeSpan.FromMinutes(1)))
+                {
+                    throw new TimeoutException($"{start.FileName} printed no '{readyLine}' within a minute");
+                }
+            }
+            catch (Exception e) when (e is AggregateException or TimeoutException)
+            {
+                Kill(process);
+                throw new InvalidOperationException($"{start.FileName} did not become ready. Log:\n{File.ReadAllText(logPath)}", e);
+            }
+        }
         return process;
     }
 
@@ -75,21 +116,6 @@ public static class TestServers
         catch (InvalidOperationException)
         {
             // Already gone.
-        }
-    }
-
-    /// <summary>Polls <paramref name="ready"/> until it holds; throws with the server's log if it never does.</summary>
-    internal static void WaitUntil(Func<bool> ready, Process process, string what, string logPath)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!ready())
-        {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                var log = File.Exists(logPath) ? File.ReadAllText(logPath) : "";
-                throw new InvalidOperationException($"{what} did not become ready. Log:\n{log}");
-            }
-            Thread.Sleep(20);
         }
     }
 }
@@ -128,8 +154,7 @@ public sealed class RedisServer : IDisposable
         [
             "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", Directory, "--databases", _databases.ToString(),
             "--appendonly", "yes", "--appendfsync", _fsync, "--save", "", "--protected-mode", "no",
-        ], log);
-        TestServers.WaitUntil(Ping, process, $"redis-server on port {Port}", log);
+        ], log, readyLine: "Ready to accept connections");
         return process;
     }
 
@@ -159,22 +184,6 @@ public sealed class RedisServer : IDisposable
         var buffer = new byte[64 * 1024];
         var read = stream.Read(buffer);
         return Encoding.UTF8.GetString(buffer, 0, read);
-    }
-
-    private bool Ping()
-    {
-        try
-        {
-            return Command("PING").StartsWith("+PONG", StringComparison.Ordinal);
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     public void Dispose()
@@ -240,8 +249,7 @@ public sealed class MariaDbServer : IDisposable
             // Tests kill the service, never this server's host: the OS keeps what a commit wrote.
             "--innodb-flush-log-at-trx-commit=2",
             .. TestServers.IsRoot ? ["--user=root"] : Array.Empty<string>(),
-        ], log);
-        TestServers.WaitUntil(Answers, _process, $"mariadbd on port {Port}", log);
+        ], log, readyLine: "ready for connections");
     }
 
     /// <summary>Stops the server (SIGKILL): clients get "connection refused" until <see cref="Start"/>.</summary>
@@ -275,20 +283,6 @@ public sealed class MariaDbServer : IDisposable
 
     public string ConnectionString(string? database) =>
         $"Server=127.0.0.1;Port={Port};User Id=seckill;Password=;SslMode=None;{(database is null ? "" : $"Database={database};")}";
-
-    private bool Answers()
-    {
-        try
-        {
-            using var connection = new MySqlConnection(ConnectionString(null));
-            connection.Open();
-            return true;
-        }
-        catch (MySqlException)
-        {
-            return false;
-        }
-    }
 
     public void Dispose()
     {

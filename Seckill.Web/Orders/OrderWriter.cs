@@ -136,13 +136,18 @@ public sealed partial class OrderWriter(
     /// </summary>
     public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations)
     {
-        var started = Stopwatch.GetTimestamp();
-        var writes = await RetryAsync(() => store.WriteAsync(reservations, _options.PaymentTimeout, _abandon.Token), reservations.Count);
+        var writes = await RetryAsync(async () =>
+        {
+            // Only a write that succeeded is timed: an outage is not the writer's speed.
+            var started = Stopwatch.GetTimestamp();
+            var written = await store.WriteAsync(reservations, _options.PaymentTimeout, _abandon.Token);
+            MeasureRate(reservations.Count, Stopwatch.GetElapsedTime(started));
+            return written;
+        }, reservations.Count);
         if (writes is null)
         {
             return null;
         }
-        MeasureRate(reservations.Count, Stopwatch.GetElapsedTime(started));
 
         var settled = await RetryAsync(async () =>
         {

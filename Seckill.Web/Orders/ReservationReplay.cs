@@ -11,15 +11,13 @@ namespace Seckill.Web.Orders;
 /// Writing is idempotent by order id, so replaying one that did commit changes nothing.
 /// </summary>
 public sealed partial class ReservationReplay(
-    IStockShard shard, IOrderStore orders, OrderWriter writer, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options,
+    IStockShard shard, OrderWriter writer, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options,
     ILogger<ReservationReplay> log) : BackgroundService
 {
     private readonly OrderOptions _options = options.Value;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // New ids must be above every id already handed out, written or not.
-        ids.AdvancePast(await orders.MaxOrderIdAsync(cancellationToken));
         var replayed = await ReplayAsync(TimeSpan.Zero);
         if (replayed.Count > 0)
         {
@@ -59,6 +57,8 @@ public sealed partial class ReservationReplay(
         {
             return [];
         }
+        // New ids must be above every id already handed out, written or not (the database's
+        // highest is taken in by each mode's storage startup).
         ids.AdvancePast(due[^1].OrderId);
         var writes = new List<OrderWrite>(due.Count);
         foreach (var chunk in due.Chunk(_options.BatchSize))

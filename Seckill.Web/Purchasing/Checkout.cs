@@ -99,28 +99,15 @@ public sealed class Checkout(
         return ReserveAsync(sale, reservation, observed);
     }
 
-    private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
-    {
-        try
-        {
-            return await ReserveAndQueueAsync(sale, reservation, observedSoldOut);
-        }
-        catch (StockUnavailableException)
-        {
-            // The shard or pool Redis did not answer (restarting, unreachable). If the reservation
-            // did land, it is in the shard's unconfirmed list and becomes an order by replay; the
-            // buyer's retry then finds their mark and is told the order id.
-            return PurchaseStatus.Unavailable;
-        }
-    }
-
-    private async ValueTask<PurchaseOutcome> ReserveAndQueueAsync(Sale sale, Reservation reservation, long observedSoldOut)
+    /// <summary>
+    /// Reserves on the shard; a buyer is refused for lack of stock only when the pool is empty
+    /// and every unit that left it has landed on the shard: each turn reserves, or waits for the
+    /// refill under way and looks again, or finds the pool empty; then one last look decides.
+    /// </summary>
+    private async ValueTask<ReserveResult> ReserveOrRefillAsync(Sale sale, Reservation reservation, long observedSoldOut)
     {
         var movesSeen = allocator.MovesDone(sale.Id);
         var result = await shard.ReserveAsync(reservation);
-        // A buyer is refused for lack of stock only when the pool is empty and every unit that
-        // left it has landed on the shard: each turn reserves, or waits for the refill under way
-        // and looks again, or finds the pool empty; then one last look at the shard decides.
         var lastLook = false;
         while (result.Status == ReserveStatus.Insufficient)
         {
@@ -140,6 +127,23 @@ public sealed class Checkout(
             }
             movesSeen = allocator.MovesDone(sale.Id);
             result = await shard.ReserveAsync(reservation);
+        }
+        return result;
+    }
+
+    private async ValueTask<PurchaseOutcome> ReserveAsync(Sale sale, Reservation reservation, long observedSoldOut)
+    {
+        ReserveResult result;
+        try
+        {
+            result = await ReserveOrRefillAsync(sale, reservation, observedSoldOut);
+        }
+        catch (StockUnavailableException)
+        {
+            // The shard or pool Redis did not answer (restarting, unreachable). If the reservation
+            // did land, it is in the shard's unconfirmed list and becomes an order by replay; the
+            // buyer's retry then finds their mark and is told the order id.
+            return PurchaseStatus.Unavailable;
         }
 
         switch (result.Status)

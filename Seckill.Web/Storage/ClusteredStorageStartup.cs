@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Seckill.Web.Allocation;
+using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage.MySql;
@@ -15,8 +16,8 @@ namespace Seckill.Web.Storage;
 /// the process; the unconfirmed reservations are replayed next, by <c>ReservationReplay</c>.
 /// </summary>
 public sealed partial class ClusteredStorageStartup(
-    RedisConnections redis, MySqlDatabase mysql, ISaleStore sales, SaleDirectory directory, IStockPool pool, Allocator allocator,
-    TimeProvider time, ILogger<ClusteredStorageStartup> log) : IHostedService
+    RedisConnections redis, MySqlDatabase mysql, ISaleStore sales, IOrderStore orders, SaleDirectory directory, IStockPool pool,
+    Allocator allocator, IdGenerator ids, TimeProvider time, ILogger<ClusteredStorageStartup> log) : IHostedService
 {
     /// <summary>Sales that ended longer ago than this are left alone.</summary>
     private static readonly TimeSpan EndedRetention = TimeSpan.FromDays(7);
@@ -41,6 +42,7 @@ public sealed partial class ClusteredStorageStartup(
                 "Start MariaDB with old_mode=UTF8_IS_UTF8MB3,NO_NULL_COLLATION_IDS (deploy/mariadb/seckill.cnf).", e);
         }
 
+        ids.AdvancePast(await orders.MaxOrderIdAsync(cancellationToken));
         foreach (var sale in await sales.ListEndingAfterAsync(time.GetUtcNow() - EndedRetention, cancellationToken))
         {
             await pool.SeedAsync(sale.Id, sale.Stock);

@@ -84,15 +84,5 @@ public sealed class RedisStockPool(RedisConnections redis) : IStockPool
 
     public async ValueTask PingAsync() => await Guard(redis.Pool.PingAsync());
 
-    private static async Task<T> Guard<T>(Task<T> call)
-    {
-        try
-        {
-            return await call;
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            throw new StockUnavailableException("The pool Redis did not answer.", e);
-        }
-    }
+    private static Task<T> Guard<T>(Task<T> call) => RedisCalls.Guard(call, "pool");
 }

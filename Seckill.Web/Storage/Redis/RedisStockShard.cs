@@ -211,15 +211,5 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
     private Task<RedisResult> Run(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
         Guard(script.EvaluateAsync(redis.Shard, keys, values));
 
-    private static async Task<T> Guard<T>(Task<T> call)
-    {
-        try
-        {
-            return await call;
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            throw new StockUnavailableException("The shard Redis did not answer.", e);
-        }
-    }
+    private static Task<T> Guard<T>(Task<T> call) => RedisCalls.Guard(call, "shard");
 }
