@@ -1,7 +1,7 @@
 #!/bin/bash
 # Refusal path vs a bare endpoint of the same binary, with wrk, alternating, three rounds (stopgap until BENCHMARKS.md, issue 5).
 # usage: load/refusal_bench.sh <label> [ENV=value...]   e.g. load/refusal_bench.sh raised RateLimits__PerIp__PermitsPerSecond=10000000 ...
-# Publishes Release to /tmp/seckill-rel, starts it on 127.0.0.1:5005, sells out a 1-unit sale, then wrk -t2 -c64 -d8s.
+# Publishes Release to /tmp/seckill-rel, starts it on 127.0.0.1:5005, sells out a 1-unit sale, then wrk -t2 -c64 -d${BENCH_SECONDS:-8}s.
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/null
@@ -27,8 +27,8 @@ LUA
 curl -s -X POST -A 'Mozilla/5.0' -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' -d '{"quantity":1}' 127.0.0.1:5005/api/sales/$SID/purchase; echo
 wrk -t2 -c64 -d3s http://127.0.0.1:5005/health/live >/dev/null
 for round in 1 2 3; do
-  echo "[$label round $round] bare /health/live: $(wrk -t2 -c64 -d8s --latency http://127.0.0.1:5005/health/live | grep -E 'Requests/sec|  50%|  99%' | tr -s ' ' | tr '\n' ' ')"
-  echo "[$label round $round] purchase refusal: $(wrk -t2 -c64 -d8s --latency -s /tmp/purchase.lua http://127.0.0.1:5005/api/sales/$SID/purchase | grep -E 'Requests/sec|  50%|  99%|Non-2xx' | tr -s ' ' | tr '\n' ' ')"
+  echo "[$label round $round] bare /health/live: $(wrk -t2 -c64 -d${BENCH_SECONDS:-8}s --latency http://127.0.0.1:5005/health/live | grep -E 'Requests/sec|  50%|  99%' | tr -s ' ' | tr '\n' ' ')"
+  echo "[$label round $round] purchase refusal: $(wrk -t2 -c64 -d${BENCH_SECONDS:-8}s --latency -s /tmp/purchase.lua http://127.0.0.1:5005/api/sales/$SID/purchase | grep -E 'Requests/sec|  50%|  99%|Non-2xx' | tr -s ' ' | tr '\n' ' ')"
 done
 curl -s -H "Authorization: Bearer $(cd "$repo/load" && python3 -c 'from seckill_http import token; print(token(1,True))')" 127.0.0.1:5005/api/admin/metrics; echo
 kill $pid; wait $pid 2>/dev/null || true

@@ -17,6 +17,11 @@ public sealed class AuthOptions
 
     [Required(ErrorMessage = "Auth:Audience is required.")]
     public string Audience { get; set; } = "seckill";
+
+    /// <summary>How many validated tokens to remember until they expire (0: validate every
+    /// request). Each costs about 2 KB; see <see cref="ValidatedTokens"/>.</summary>
+    [Range(0, 10_000_000, ErrorMessage = "Auth:ValidatedTokenCache must be between 0 and 10000000.")]
+    public int ValidatedTokenCache { get; set; } = 100_000;
 }
 
 /// <summary>Warns at startup when the development key from appsettings.json signs tokens outside Development.</summary>

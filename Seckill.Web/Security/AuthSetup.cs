@@ -15,12 +15,17 @@ public static class AuthSetup
         builder.Services.AddHostedService<SigningKeyCheck>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // The bearer scheme's handler remembers validated tokens until they expire (ValidatedTokens).
+        builder.Services.AddSingleton<ValidatedTokens>();
+        builder.Services.Configure<Microsoft.AspNetCore.Authentication.AuthenticationOptions>(authentication =>
+            authentication.Schemes.Single(s => s.Name == JwtBearerDefaults.AuthenticationScheme).HandlerType = typeof(CachingJwtBearerHandler));
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) =>
             {
                 // Keep "sub" and "role" as they are in the token instead of mapping them to
                 // long WS-* claim types.
                 jwt.MapInboundClaims = false;
+
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
@@ -56,12 +61,13 @@ public static class AuthSetup
 
         builder.Services.AddAuthorizationBuilder()
             // Every authenticated route needs a user id we can use: a positive integer "sub".
-            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
+            // No scheme named in the policies: UseAuthentication has already run the bearer scheme
+            // (the default) for every request, and naming it would authenticate each request twice.
+            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.TryGetUserId(out _))
                 .Build())
             .AddPolicy(SeckillClaims.AdminPolicy, policy => policy
-                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireClaim(SeckillClaims.Role, SeckillClaims.AdminRole));
         return builder;

@@ -1,0 +1,81 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Seckill.Load.Drive;
+
+/// <summary>The stock terms of <c>GET /api/admin/sales/{id}/stock</c>.</summary>
+public sealed record StockView(long Total, long Pool, long Available, long Reserved, long InTransit, long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed)
+{
+    /// <summary>total = pool + Σ available + Σ reserved + in transit + sold.</summary>
+    public bool Conserved => Total == Pool + Available + Reserved + InTransit + Sold;
+}
+
+/// <summary>An order as <c>GET /api/orders/{id}</c> shows it.</summary>
+public sealed record OrderView(long OrderId, long SaleId, long UserId, int Quantity, string Status, string? Reason);
+
+/// <summary>The admin side of the service: sets the sale up and reads it back for the verification.
+/// Admin routes are exempt from the rate limits, so these calls never compete with the buyers'.</summary>
+public sealed class AdminApi(HttpClient client, TokenMint tokens)
+{
+    public const long AdminUser = 1;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private readonly string _token = tokens.For(AdminUser, admin: true);
+
+    public async Task<long> CreateSaleAsync(long stock, string name, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var request = Request(HttpMethod.Post, "/api/admin/sales");
+        request.Content = JsonContent.Create(new
+        {
+            sku = "LOAD-" + now.ToUnixTimeSeconds(),
+            name,
+            price = 9.99m,
+            stock,
+            startsAt = now.AddSeconds(-1),
+            endsAt = now.AddHours(6),
+            perUserLimit = 1,
+        }, options: Json);
+        using var response = await client.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"creating the sale answered {(int)response.StatusCode}: {body}");
+        }
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    public async Task<StockView> StockAsync(long saleId, CancellationToken cancellationToken)
+    {
+        using var response = await client.SendAsync(Request(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock"), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<StockView>(Json, cancellationToken))!;
+    }
+
+    /// <summary>The order, or null when the service does not know it (404).</summary>
+    public async Task<OrderView?> OrderAsync(long orderId, CancellationToken cancellationToken)
+    {
+        using var response = await client.SendAsync(Request(HttpMethod.Get, $"/api/orders/{orderId}"), cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<OrderView>(Json, cancellationToken);
+    }
+
+    public async Task<string> ReadyAsync(CancellationToken cancellationToken)
+    {
+        using var response = await client.SendAsync(Request(HttpMethod.Get, "/health/ready"), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"/health/ready answered {(int)response.StatusCode}: {body}");
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token);
+        request.Headers.TryAddWithoutValidation("User-Agent", ClientPool.BrowserAgent);
+        return request;
+    }
+}

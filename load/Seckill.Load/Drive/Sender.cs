@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Seckill.Load.Measure;
+
+namespace Seckill.Load.Drive;
+
+/// <summary>One request the tool sends.</summary>
+public sealed record Call(string Operation, HttpMethod Method, string Path, byte[]? Body = null, string ContentType = "application/json",
+    string? Token = null, string UserAgent = ClientPool.BrowserAgent, string? PurchaseToken = null);
+
+/// <summary>
+/// Sends calls and records them. The latency of a call is taken from its intended send time,
+/// which for a scheduled arrival is the open-model schedule's time and not the moment the tool
+/// got round to it: a slow server or a slow tool shows up in the figures instead of hiding them.
+/// </summary>
+public sealed class Sender(Recorder recorder)
+{
+    public Recorder Recorder { get; } = recorder;
+
+    /// <summary>Sends <paramref name="call"/>; <paramref name="expected"/> says which answers are
+    /// the service working as designed (anything else counts as an error).</summary>
+    public async Task<Reply> SendAsync(HttpClient client, Call call, long intendedTimestamp, bool isArrival, Func<Reply, bool> expected)
+    {
+        Recorder.RequestStarted();
+        var sent = Stopwatch.GetTimestamp();
+        Reply reply;
+        try
+        {
+            using var request = new HttpRequestMessage(call.Method, call.Path);
+            request.Headers.TryAddWithoutValidation("User-Agent", call.UserAgent);
+            if (call.Token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", call.Token);
+            }
+            if (call.PurchaseToken is not null)
+            {
+                request.Headers.TryAddWithoutValidation("X-Purchase-Token", call.PurchaseToken);
+            }
+            if (call.Body is not null)
+            {
+                request.Content = new ByteArrayContent(call.Body);
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", call.ContentType);
+            }
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            reply = Reply.Parse((int)response.StatusCode, body);
+        }
+        catch (TaskCanceledException)
+        {
+            reply = Reply.NoResponse("timeout");
+        }
+        catch (HttpRequestException e)
+        {
+            reply = Reply.NoResponse(e.HttpRequestError == HttpRequestError.Unknown ? e.InnerException?.GetType().Name ?? "http_error" : e.HttpRequestError.ToString());
+        }
+        var done = Stopwatch.GetTimestamp();
+        var unexpected = reply.Outcome.IsTransportError || reply.Status >= 500 || !expected(reply);
+        Recorder.RequestDone(call.Operation, intendedTimestamp, sent, done, reply.Outcome, unexpected, isArrival);
+        return reply;
+    }
+}

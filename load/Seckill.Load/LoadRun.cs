@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Seckill.Load.Drive;
+using Seckill.Load.Measure;
+using Seckill.Load.Reports;
+using Seckill.Load.Scenarios;
+using Seckill.Load.Verify;
+
+namespace Seckill.Load;
+
+/// <summary>
+/// One run of the tool: create the sale, warm up, drive the scenario on its schedule with the
+/// progress line showing, verify the sale against what the buyers were told, and report.
+/// </summary>
+public static class LoadRun
+{
+    public static async Task<Report> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var tokens = new TokenMint(options.SigningKey, options.Issuer, options.Audience);
+        using var adminClient = new HttpClient { BaseAddress = options.Target, Timeout = options.Timeout };
+        var admin = new AdminApi(adminClient, tokens);
+        var service = await admin.ReadyAsync(cancellationToken);
+        var saleId = await admin.CreateSaleAsync(options.Stock, $"load {options.Scenario} {options.Label}".Trim(), cancellationToken);
+        log.WriteLine($"sale {saleId}: {options.Stock} units at {options.Target}; {options.Scenario} at {options.Rate}/s");
+
+        using var buyers = new ClientPool(options.Target, options.Addresses, firstAddress: 0, options.Timeout);
+        // Bots come from their own addresses, after the buyers'.
+        using var bots = new ClientPool(options.Target, options.BotAddresses, firstAddress: options.Addresses, options.Timeout);
+        if (buyers.Addresses == 1)
+        {
+            log.WriteLine($"note: {options.Target.Host} is not a loopback address, so every buyer comes from this machine's one address; " +
+                "raise the service's per-address limit (RateLimits__PerIp__PermitsPerSecond) or most requests will be 429.");
+        }
+        var schedule = new ArrivalSchedule(options.Rate, options.Requests, options.Duration);
+
+        await WarmUpAsync(options, buyers, saleId, cancellationToken);
+
+        var recorder = new Recorder(Stopwatch.GetTimestamp(), Scenario.Operations);
+        var run = new SaleRun(options, new Sender(recorder), tokens, saleId, buyers, bots);
+        var scenario = Scenario.Create(run);
+        var runner = new OpenModelRunner(schedule, recorder, options.MaxInFlight);
+        var startedAt = DateTimeOffset.UtcNow;
+
+        using var stopProgress = new CancellationTokenSource();
+        var progress = new Progress(recorder, options.Rate, schedule.Total, log).ShowAsync(stopProgress.Token);
+        var unfinished = await runner.RunAsync(scenario.ArrivalAsync, scenario.OverflowAsync, options.DrainTimeout, cancellationToken);
+        var scheduleSeconds = (Stopwatch.GetTimestamp() - recorder.StartTimestamp) / (double)Stopwatch.Frequency;
+        await stopProgress.CancelAsync();
+        await progress;
+
+        VerificationResult? verification = null;
+        if (options.Verify)
+        {
+            log.WriteLine($"verifying {run.Acknowledged.Count} acknowledged orders against the service...");
+            var noAnswer = recorder.Operations.Sum(o => o.Outcomes.Where(p => p.Key.StartsWith("no response", StringComparison.Ordinal)).Sum(p => p.Value));
+            verification = await new Verification(admin, run, noAnswer).RunAsync(options.DrainTimeout, cancellationToken);
+        }
+        return Report.From(options, service, saleId, recorder,
+            new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag), verification);
+    }
+
+    /// <summary>Opens the buyers' connections and warms both sides' code paths with sale reads at the
+    /// target rate, at most one per address per second so the warm-up never eats the buyers' rate limit.</summary>
+    private static async Task WarmUpAsync(LoadOptions options, ClientPool buyers, long saleId, CancellationToken cancellationToken)
+    {
+        if (options.Warmup <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var rate = Math.Min(options.Rate, buyers.Addresses);
+        var warmup = new ArrivalSchedule(rate, long.MaxValue, options.Warmup);
+        var recorder = new Recorder(Stopwatch.GetTimestamp(), ["warm-up"]);
+        var sender = new Sender(recorder);
+        var call = new Call("warm-up", HttpMethod.Get, $"/api/sales/{saleId}");
+        await new OpenModelRunner(warmup, recorder, options.MaxInFlight).RunAsync(
+            (i, due) => sender.SendAsync(buyers.For(i), call, due, isArrival: true, static r => r.Status == 200),
+            (_, _) => Task.CompletedTask, options.DrainTimeout, cancellationToken);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Seckill.Load.Measure;
+using Seckill.Load.Verify;
+
+namespace Seckill.Load.Reports;
+
+/// <summary>Percentiles of one histogram, in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double P50, double P75, double P90, double P95, double P99, double P999, double Max, double Mean)
+{
+    public static LatencySummary Of(Histogram h) => new(h.Count, Ms(h.ValueAt(0.50)), Ms(h.ValueAt(0.75)), Ms(h.ValueAt(0.90)), Ms(h.ValueAt(0.95)),
+        Ms(h.ValueAt(0.99)), Ms(h.ValueAt(0.999)), Ms(h.Max), Math.Round(h.Mean / 1000.0, 3));
+
+    private static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
+}
+
+public sealed record OperationReport(string Name, long Requests, long Errors, LatencySummary Latency, LatencySummary ServiceTime, IReadOnlyDictionary<string, long> Outcomes);
+
+public sealed record SecondReport(int Second, long Sent, long Completed, long Errors, double P99Ms);
+
+public sealed record RunSettings(string Scenario, string Target, double Rate, long Arrivals, double DurationLimitSeconds, double WarmupSeconds,
+    long Stock, double PayShare, int Addresses, int BotIdentities, int BotAddresses, int MaxInFlight);
+
+/// <summary>Everything one run produced; the console, Markdown, HTML and JSON reports all render this.</summary>
+public sealed record Report(
+    string Label,
+    DateTimeOffset StartedAt,
+    RunSettings Settings,
+    string Service,
+    long SaleId,
+    double TargetRate,
+    double AchievedRate,
+    double ScheduleSeconds,
+    long ArrivalsSent,
+    long ArrivalsAnswered,
+    long Requests,
+    long Errors,
+    double ErrorRate,
+    long Unfinished,
+    long Overflowed,
+    LatencySummary DispatchLag,
+    IReadOnlyList<OperationReport> Operations,
+    IReadOnlyList<SecondReport> Timeline,
+    VerificationResult? Verification,
+    IReadOnlyList<Check> Thresholds)
+{
+    public bool Passed => (Verification?.Passed ?? true) && Thresholds.All(t => t.Passed);
+
+    public string Verdict => Verification is { Passed: false } ? "FAIL" : Thresholds.Any(t => !t.Passed) ? "FAIL (thresholds)" : "PASS";
+
+    /// <summary>0 PASS, 1 the verification failed, 2 a threshold was not met.</summary>
+    public int ExitCode => Verification is { Passed: false } ? 1 : Thresholds.Any(t => !t.Passed) ? 2 : 0;
+
+    public OperationReport? Operation(string name) => Operations.FirstOrDefault(o => o.Name == name);
+
+    public static Report From(LoadOptions options, string service, long saleId, Recorder recorder, ArrivalOutcome arrivals, VerificationResult? verification)
+    {
+        var operations = recorder.Operations.Where(o => o.Latency.Count > 0)
+            .Select(o => new OperationReport(o.Name, o.Latency.Count, o.Errors, LatencySummary.Of(o.Latency), LatencySummary.Of(o.ServiceTime),
+                o.Outcomes.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => p.Value)))
+            .ToList();
+        var requests = operations.Sum(o => o.Requests);
+        var errors = operations.Sum(o => o.Errors);
+        var answeredSeconds = Math.Max(1e-9, (recorder.LastArrivalAnswer - recorder.StartTimestamp) / (double)Stopwatch.Frequency);
+        var timeline = recorder.Timeline().Select((s, i) => new SecondReport(i, s.Sent, s.Completed, s.Errors, Math.Round(s.ArrivalLatency.ValueAt(0.99) / 1000.0, 3))).ToList();
+        var purchase = operations.FirstOrDefault(o => o.Name == Scenarios.Scenario.Purchase);
+        var errorRate = requests == 0 ? 0 : (double)errors / requests;
+        var achieved = recorder.ArrivalsAnswered == 0 ? 0 : recorder.ArrivalsAnswered / answeredSeconds;
+
+        var thresholds = new List<Check>();
+        if (options.MaxP99Ms is { } maxP99)
+        {
+            var p99 = purchase?.Latency.P99 ?? double.NaN;
+            thresholds.Add(new Check($"purchase p99 ≤ {maxP99} ms", p99 <= maxP99, $"p99 {p99} ms"));
+        }
+        if (options.MinRate is { } minRate)
+        {
+            thresholds.Add(new Check($"achieved rate ≥ {minRate}/s", achieved >= minRate, $"{achieved:0.0}/s answered (target {options.Rate}/s)"));
+        }
+        if (options.MaxErrorRate is { } maxErrors)
+        {
+            thresholds.Add(new Check($"error rate ≤ {maxErrors:P2}", errorRate <= maxErrors, $"{errors} of {requests} requests ({errorRate:P3})"));
+        }
+
+        return new Report(options.Label, arrivals.StartedAt,
+            new RunSettings(options.Scenario, options.Target.ToString(), options.Rate, options.Requests, options.Duration.TotalSeconds, options.Warmup.TotalSeconds,
+                options.Stock, options.PayShare, options.Addresses, options.BotIdentities, options.BotAddresses, options.MaxInFlight),
+            service, saleId, options.Rate, Math.Round(achieved, 1), Math.Round(arrivals.ScheduleSeconds, 3), recorder.ArrivalsSent, recorder.ArrivalsAnswered,
+            requests, errors, Math.Round(errorRate, 6), arrivals.Unfinished, arrivals.Overflowed, LatencySummary.Of(arrivals.DispatchLag),
+            operations, timeline, verification, thresholds);
+    }
+}
+
+/// <summary>How the arrival phase went, as the runner saw it.</summary>
+public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag);
