@@ -34,7 +34,18 @@ public sealed partial class SoldOutChannel(
     public Task StartAsync(CancellationToken cancellationToken) =>
         redis.PoolSubscriber.SubscribeAsync(Channel, (channel, message) => _ = OnMessageAsync(message));
 
-    public Task StopAsync(CancellationToken cancellationToken) => redis.PoolSubscriber.UnsubscribeAsync(Channel);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await redis.PoolSubscriber.UnsubscribeAsync(Channel);
+        }
+        catch (RedisException)
+        {
+            // Stopping with the pool connection already gone or going: the subscription ends
+            // with it. Failing the stop would only hide the stop of the services after this one.
+        }
+    }
 
     /// <summary>Applies one message to this instance's board (public for tests that play another instance).</summary>
     public async Task OnMessageAsync(string? message)

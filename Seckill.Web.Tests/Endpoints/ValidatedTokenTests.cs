@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Security;
+using Seckill.Web.Tests.Infrastructure;
+
+namespace Seckill.Web.Tests.Endpoints;
+
+/// <summary>The cache of validated bearer tokens: it may only ever save work, never accept more.</summary>
+public sealed class ValidatedTokenTests
+{
+    private static ClaimsPrincipal Principal(long exp) =>
+        new(new ClaimsIdentity([new Claim("sub", "42"), new Claim("exp", exp.ToString(System.Globalization.CultureInfo.InvariantCulture))], "Bearer"));
+
+    private static ValidatedTokens Cache(TimeProvider clock, int capacity = 100) =>
+        new(Options.Create(new AuthOptions { ValidatedTokenCache = capacity }), clock);
+
+    [Fact]
+    public void ATokenIsRememberedUntilItsExpiryAndNoLonger()
+    {
+        var clock = new TestClock();
+        var tokens = Cache(clock);
+        tokens.Remember("Bearer a", Principal(clock.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds()));
+        Assert.True(tokens.TryGet("Bearer a", out var identity));
+        Assert.Equal("42", identity.FindFirst("sub")!.Value);
+        Assert.False(tokens.TryGet("Bearer a ", out _)); // only the exact text
+        Assert.False(tokens.TryGet("Bearer b", out _));
+
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.False(tokens.TryGet("Bearer a", out _));
+        Assert.Equal(0, tokens.Count);
+    }
+
+    [Fact]
+    public void TheCacheIsBoundedAndCanBeTurnedOff()
+    {
+        var clock = new TestClock();
+        var exp = clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
+        var bounded = Cache(clock, capacity: 2);
+        bounded.Remember("Bearer 1", Principal(exp));
+        bounded.Remember("Bearer 2", Principal(exp));
+        bounded.Remember("Bearer 3", Principal(exp)); // full: starts over
+        Assert.Equal(1, bounded.Count);
+        Assert.True(bounded.TryGet("Bearer 3", out _));
+
+        var off = Cache(clock, capacity: 0);
+        off.Remember("Bearer 1", Principal(exp));
+        Assert.False(off.TryGet("Bearer 1", out _));
+
+        // A principal without an expiry is never remembered.
+        var noExpiry = Cache(clock);
+        noExpiry.Remember("Bearer x", new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "1")], "Bearer")));
+        Assert.Equal(0, noExpiry.Count);
+    }
+
+    [Fact]
+    public async Task AnAlteredTokenIsRefusedAfterTheRealOneWasRemembered()
+    {
+        using var factory = new SeckillFactory();
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        var token = factory.Token(77);
+        using var client = factory.ClientFor(77);
+        Assert.Equal(HttpStatusCode.Created, (await client.PurchaseAsync(sale.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PurchaseAsync(sale.Id)).StatusCode); // already_purchased: still the same user
+        Assert.True(factory.Get<ValidatedTokens>().TryGet("Bearer " + token, out _));
+
+        // Same header and payload, another signature; and the remembered token with a different payload.
+        var parts = token.Split('.');
+        var forgedSignature = $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}";
+        var otherPayload = $"{parts[0]}.{Convert.ToBase64String("{\"sub\":\"78\"}"u8.ToArray()).TrimEnd('=')}.{parts[2]}";
+        foreach (var forged in new[] { forgedSignature, otherPayload })
+        {
+            using var attacker = factory.CreateClient();
+            attacker.DefaultRequestHeaders.UserAgent.ParseAdd(SeckillFactory.BrowserAgent);
+            attacker.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+            var refused = await attacker.PurchaseAsync(sale.Id);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("invalid_token", await refused.ProblemCodeAsync());
+        }
+        Assert.Equal(1, (await factory.SettledStockAsync(sale.Id)).Sold);
+    }
+}
