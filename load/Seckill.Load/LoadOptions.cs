@@ -16,6 +16,7 @@ public sealed record LoadOptions
     public long Stock { get; init; } = 1_000;
     public double PayShare { get; init; } = 0.5;
     public int Addresses { get; init; } = 1024;
+    public int ConnectionsPerAddress { get; init; } = 8;
     public int BotIdentities { get; init; } = 50;
     public int BotAddresses { get; init; } = 5;
     public int MaxInFlight { get; init; } = 20_000;
@@ -47,6 +48,7 @@ public sealed record LoadOptions
           --stock N               units of the sale the tool creates (default 1000)
           --pay-share F           share of winning buyers who pay, 0..1 (default 0.5)
           --addresses N           client addresses 127.x.y.z the buyers come from (default 1024)
+          --connections N         most connections per address; more requests wait for one (default 8)
           --bots N                bot identities (default 50)   --bot-addresses N (default 5)
           --max-in-flight N       arrivals beyond this many waiting are counted as errors (default 20000)
           --timeout T             per-request timeout (default 30s)
@@ -90,6 +92,7 @@ public sealed record LoadOptions
                 "--stock" => o with { Stock = (long)Positive(name, value) },
                 "--pay-share" => o with { PayShare = Share(name, value) },
                 "--addresses" => o with { Addresses = (int)Positive(name, value) },
+                "--connections" => o with { ConnectionsPerAddress = (int)Positive(name, value) },
                 "--bots" => o with { BotIdentities = (int)Positive(name, value) },
                 "--bot-addresses" => o with { BotAddresses = (int)Positive(name, value) },
                 "--max-in-flight" => o with { MaxInFlight = (int)Positive(name, value) },

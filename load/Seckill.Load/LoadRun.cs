@@ -22,9 +22,9 @@ public static class LoadRun
         var saleId = await admin.CreateSaleAsync(options.Stock, $"load {options.Scenario} {options.Label}".Trim(), cancellationToken);
         log.WriteLine($"sale {saleId}: {options.Stock} units at {options.Target}; {options.Scenario} at {options.Rate}/s");
 
-        using var buyers = new ClientPool(options.Target, options.Addresses, firstAddress: 0, options.Timeout);
+        using var buyers = new ClientPool(options.Target, options.Addresses, firstAddress: 0, options.Timeout, options.ConnectionsPerAddress);
         // Bots come from their own addresses, after the buyers'.
-        using var bots = new ClientPool(options.Target, options.BotAddresses, firstAddress: options.Addresses, options.Timeout);
+        using var bots = new ClientPool(options.Target, options.BotAddresses, firstAddress: options.Addresses, options.Timeout, options.ConnectionsPerAddress);
         if (buyers.Addresses == 1)
         {
             log.WriteLine($"note: {options.Target.Host} is not a loopback address, so every buyer comes from this machine's one address; " +

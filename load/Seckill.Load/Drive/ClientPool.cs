@@ -19,9 +19,11 @@ public sealed class ClientPool : IDisposable
     private readonly int _firstAddress;
     private readonly TimeSpan _timeout;
     private readonly bool _distinctAddresses;
+    private readonly int _connectionsPerAddress;
 
-    public ClientPool(Uri target, int addresses, int firstAddress, TimeSpan timeout)
+    public ClientPool(Uri target, int addresses, int firstAddress, TimeSpan timeout, int connectionsPerAddress = 8)
     {
+        _connectionsPerAddress = connectionsPerAddress;
         ArgumentOutOfRangeException.ThrowIfLessThan(addresses, 1);
         _target = target;
         _firstAddress = firstAddress;
@@ -63,6 +65,10 @@ public sealed class ClientPool : IDisposable
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = _timeout,
+            // As a browser does: a few connections per client, requests beyond wait for one.
+            // Unbounded, a stalling service would see every waiting request open a connection
+            // of its own, and the tool's connect storm would overflow the service's accept queue.
+            MaxConnectionsPerServer = _connectionsPerAddress,
         };
         if (local is not null)
         {
