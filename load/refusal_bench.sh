@@ -1,5 +1,5 @@
 #!/bin/bash
-# Refusal path vs a bare endpoint of the same binary, with wrk, alternating, three rounds (stopgap until BENCHMARKS.md, issue 5).
+# Refusal path vs a bare endpoint of the same binary, with wrk, alternating, three rounds (BENCHMARKS.md section 1).
 # usage: load/refusal_bench.sh <label> [ENV=value...]   e.g. load/refusal_bench.sh raised RateLimits__PerIp__PermitsPerSecond=10000000 ...
 # Publishes Release to /tmp/seckill-rel, starts it on 127.0.0.1:5005, sells out a 1-unit sale, then wrk -t2 -c64 -d${BENCH_SECONDS:-8}s.
 set -e

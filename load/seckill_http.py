@@ -1,4 +1,4 @@
-"""Shared helpers of the outside check scripts (stopgap until load/Seckill.Load exists, issue 5).
+"""Shared helpers of the outside check scripts (race.py, bad_requests.py, gate_check.py, crash_check.py and the bench scripts; the load tool is load/Seckill.Load).
 
 Every request looks like a browser (the purchase route refuses scripts' User-Agents) and can be
 sent from its own loopback address (127.x.y.z reaches a server listening on 127.0.0.1 on Linux),

@@ -19,7 +19,7 @@ public sealed class AuthOptions
     public string Audience { get; set; } = "seckill";
 
     /// <summary>How many validated tokens to remember until they expire (0: validate every
-    /// request). Each costs about 2 KB; see <see cref="ValidatedTokens"/>.</summary>
+    /// request); see <see cref="ValidatedTokens"/>.</summary>
     [Range(0, 10_000_000, ErrorMessage = "Auth:ValidatedTokenCache must be between 0 and 10000000.")]
     public int ValidatedTokenCache { get; set; } = 100_000;
 }

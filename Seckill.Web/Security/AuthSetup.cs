@@ -25,7 +25,6 @@ public static class AuthSetup
                 // Keep "sub" and "role" as they are in the token instead of mapping them to
                 // long WS-* claim types.
                 jwt.MapInboundClaims = false;
-
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,

@@ -51,8 +51,7 @@ public static class LoadRun
         if (options.Verify)
         {
             log.WriteLine($"verifying {run.Acknowledged.Count} acknowledged orders against the service...");
-            var noAnswer = recorder.Operations.Sum(o => o.Outcomes.Where(p => p.Key.StartsWith("no response", StringComparison.Ordinal)).Sum(p => p.Value));
-            verification = await new Verification(admin, run, noAnswer).RunAsync(options.DrainTimeout, cancellationToken);
+            verification = await new Verification(admin, run, recorder.Operations.Sum(o => o.Unanswered)).RunAsync(options.DrainTimeout, cancellationToken);
         }
         return Report.From(options, service, saleId, recorder,
             new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag), verification);

@@ -20,9 +20,23 @@ public sealed class TokenMint(string signingKey, string issuer = "seckill", stri
     public string For(long userId, bool admin = false)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var role = admin ? ",\"role\":\"admin\"" : "";
-        var payload = $$"""{"sub":"{{userId}}","iss":"{{issuer}}","aud":"{{audience}}","nbf":{{now - 10}},"iat":{{now - 10}},"exp":{{now + (6 * 3600)}}{{role}}}""";
-        var signed = Header + "." + Base64Url(Encoding.UTF8.GetBytes(payload));
+        var payload = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(payload))
+        {
+            json.WriteStartObject();
+            json.WriteString("sub", userId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("iss", issuer);
+            json.WriteString("aud", audience);
+            json.WriteNumber("nbf", now - 10);
+            json.WriteNumber("iat", now - 10);
+            json.WriteNumber("exp", now + (6 * 3600));
+            if (admin)
+            {
+                json.WriteString("role", "admin");
+            }
+            json.WriteEndObject();
+        }
+        var signed = Header + "." + Base64Url(payload.WrittenSpan);
         return signed + "." + Base64Url(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(signed)));
     }
 

@@ -40,16 +40,7 @@ public sealed class Histogram
         Interlocked.Increment(ref _counts[IndexOf(value)]);
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _sum, value);
-        var max = Interlocked.Read(ref _max);
-        while (value > max)
-        {
-            var seen = Interlocked.CompareExchange(ref _max, value, max);
-            if (seen == max)
-            {
-                break;
-            }
-            max = seen;
-        }
+        AtomicMax.Raise(ref _max, value);
     }
 
     /// <summary>Adds every count of <paramref name="other"/> (same precision) to this histogram.</summary>
@@ -69,11 +60,7 @@ public sealed class Histogram
         }
         Interlocked.Add(ref _count, other.Count);
         Interlocked.Add(ref _sum, Interlocked.Read(ref other._sum));
-        var max = other.Max;
-        if (max > Max)
-        {
-            Interlocked.Exchange(ref _max, max);
-        }
+        AtomicMax.Raise(ref _max, other.Max);
     }
 
     /// <summary>

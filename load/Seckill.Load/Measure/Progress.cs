@@ -26,7 +26,8 @@ public sealed class Progress(Recorder recorder, double targetRate, long total, T
                 lastSent = sent;
                 if (interactive)
                 {
-                    output.Write("\r" + line.PadRight(Math.Max(0, Console.BufferWidth - 1))[..Math.Max(0, Math.Min(line.Length + 20, Console.BufferWidth - 1))]);
+                    var width = Math.Max(1, Console.BufferWidth - 1);
+                    output.Write("\r" + (line.Length > width ? line[..width] : line.PadRight(width)));
                 }
                 else if (tick % 5 == 0)
                 {

@@ -29,8 +29,12 @@ public sealed class OperationStats(string name)
     public ConcurrentDictionary<string, long> Outcomes { get; } = new(StringComparer.Ordinal);
 
     private long _errors;
+    private long _unanswered;
 
     public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>Requests that got no HTTP answer at all (timeouts, refused connections).</summary>
+    public long Unanswered => Interlocked.Read(ref _unanswered);
 
     public void Record(long latencyMicros, long serviceMicros, Outcome outcome, bool unexpected)
     {
@@ -40,6 +44,10 @@ public sealed class OperationStats(string name)
         if (unexpected)
         {
             Interlocked.Increment(ref _errors);
+        }
+        if (outcome.IsTransportError)
+        {
+            Interlocked.Increment(ref _unanswered);
         }
     }
 }
@@ -118,11 +126,7 @@ public sealed class Recorder(long startTimestamp, IEnumerable<string> operations
             if (!outcome.IsTransportError)
             {
                 Interlocked.Increment(ref _arrivalsAnswered);
-                var last = Interlocked.Read(ref _lastArrivalAnswer);
-                while (done > last && Interlocked.CompareExchange(ref _lastArrivalAnswer, done, last) != last)
-                {
-                    last = Interlocked.Read(ref _lastArrivalAnswer);
-                }
+                AtomicMax.Raise(ref _lastArrivalAnswer, done);
             }
         }
     }

@@ -43,12 +43,12 @@ public sealed record Report(
     VerificationResult? Verification,
     IReadOnlyList<Check> Thresholds)
 {
-    public bool Passed => (Verification?.Passed ?? true) && Thresholds.All(t => t.Passed);
-
-    public string Verdict => Verification is { Passed: false } ? "FAIL" : Thresholds.Any(t => !t.Passed) ? "FAIL (thresholds)" : "PASS";
-
     /// <summary>0 PASS, 1 the verification failed, 2 a threshold was not met.</summary>
     public int ExitCode => Verification is { Passed: false } ? 1 : Thresholds.Any(t => !t.Passed) ? 2 : 0;
+
+    public bool Passed => ExitCode == 0;
+
+    public string Verdict => ExitCode switch { 0 => "PASS", 1 => "FAIL", _ => "FAIL (thresholds)" };
 
     public OperationReport? Operation(string name) => Operations.FirstOrDefault(o => o.Name == name);
 
