@@ -39,7 +39,7 @@ var app = builder.Build().ValidateSettings();
 app.UseProblemResponses();
 app.UseForwardedHeaders();   // the client's address, believed only from RateLimits:TrustedProxies
 app.UseAuthentication();
-app.UseRateLimiter();        // per address and per user: after authentication, which names the user
+app.UseRateLimits();        // per address and per buyer: after authentication, which names the buyer
 app.UseAuthorization();
 
 app.MapFlashSale();

@@ -16,12 +16,32 @@ public sealed class ValidatedTokenTests
     private static ValidatedTokens Cache(TimeProvider clock, int capacity = 100) =>
         new(Options.Create(new AuthOptions { ValidatedTokenCache = capacity }), clock);
 
+    /// <summary>The handler validated the token twice: from then on it is remembered.</summary>
+    private static void ValidatedTwice(ValidatedTokens tokens, string authorization, ClaimsPrincipal principal)
+    {
+        tokens.Remember(authorization, principal);
+        tokens.Remember(authorization, principal);
+    }
+
+    [Fact]
+    public void ATokenSeenOnlyOnceIsNotRemembered()
+    {
+        var clock = new TestClock();
+        var tokens = Cache(clock);
+        var principal = Principal(clock.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds());
+        tokens.Remember("Bearer a", principal);
+        Assert.False(tokens.TryGet("Bearer a", out _));
+        Assert.Equal(0, tokens.Count);
+        tokens.Remember("Bearer a", principal);
+        Assert.True(tokens.TryGet("Bearer a", out _));
+    }
+
     [Fact]
     public void ATokenIsRememberedUntilItsExpiryAndNoLonger()
     {
         var clock = new TestClock();
         var tokens = Cache(clock);
-        tokens.Remember("Bearer a", Principal(clock.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds()));
+        ValidatedTwice(tokens, "Bearer a", Principal(clock.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds()));
         Assert.True(tokens.TryGet("Bearer a", out var identity));
         Assert.Equal("42", identity.FindFirst("sub")!.Value);
         Assert.False(tokens.TryGet("Bearer a ", out _)); // only the exact text
@@ -37,20 +57,25 @@ public sealed class ValidatedTokenTests
     {
         var clock = new TestClock();
         var exp = clock.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
-        var bounded = Cache(clock, capacity: 2);
-        bounded.Remember("Bearer 1", Principal(exp));
-        bounded.Remember("Bearer 2", Principal(exp));
-        bounded.Remember("Bearer 3", Principal(exp)); // full: starts over
-        Assert.Equal(1, bounded.Count);
-        Assert.True(bounded.TryGet("Bearer 3", out _));
+        var bounded = Cache(clock, capacity: 4);
+        for (var i = 1; i <= 7; i++)
+        {
+            ValidatedTwice(bounded, $"Bearer {i}", Principal(exp));
+            Assert.InRange(bounded.Count, 1, 4);
+        }
+        // Two generations of two: the oldest are forgotten first, the newest are all there.
+        Assert.False(bounded.TryGet("Bearer 1", out _));
+        Assert.False(bounded.TryGet("Bearer 4", out _));
+        Assert.True(bounded.TryGet("Bearer 5", out _));
+        Assert.True(bounded.TryGet("Bearer 7", out _));
 
         var off = Cache(clock, capacity: 0);
-        off.Remember("Bearer 1", Principal(exp));
+        ValidatedTwice(off, "Bearer 1", Principal(exp));
         Assert.False(off.TryGet("Bearer 1", out _));
 
         // A principal without an expiry is never remembered.
         var noExpiry = Cache(clock);
-        noExpiry.Remember("Bearer x", new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "1")], "Bearer")));
+        ValidatedTwice(noExpiry, "Bearer x", new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "1")], "Bearer")));
         Assert.Equal(0, noExpiry.Count);
     }
 

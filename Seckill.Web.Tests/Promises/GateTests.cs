@@ -50,14 +50,21 @@ public sealed class GateTests
         // after it was used, so the burst gets its ten and no more.
         Assert.InRange(through, 1, 10);
         Assert.Equal("rate_limited", await limited[0].ProblemCodeAsync());
-        // The window moves every 10 seconds (a minute in six segments): that is when to come back.
-        Assert.Equal("10", limited[0].Headers.GetValues("Retry-After").Single());
+        // Come back when the first permits leave the window: 50 to 60 s after they were taken
+        // (40 to 50 if the burst straddled a segment boundary).
+        Assert.InRange(int.Parse(limited[0].Headers.GetValues("Retry-After").Single()), 41, 60);
         Assert.Equal(limited.Count, factory.Get<PurchaseMetrics>()[PurchaseResult.RateLimited]);
         Assert.Equal(1, answers.Count(a => a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted));
 
         // Another user is not affected.
         using var other = factory.ClientFor(8);
         Assert.Equal(HttpStatusCode.Created, (await other.PurchaseAsync(sale.Id)).StatusCode);
+
+        // A minute later the window has moved on: the buyer is heard again (and has bought already).
+        factory.Clock.Advance(TimeSpan.FromSeconds(61));
+        var again = await greedy.PurchaseAsync(sale.Id);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("already_purchased", await again.ProblemCodeAsync());
     }
 
     [Fact]

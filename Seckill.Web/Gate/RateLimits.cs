@@ -1,36 +1,25 @@
-using System.Globalization;
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using Seckill.Web.Http;
-using Seckill.Web.Security;
 
 namespace Seckill.Web.Gate;
 
 /// <summary>
-/// ASP.NET Core's rate limiter, set up for a flash sale: a token bucket per client address on
-/// every buyer route (the global limiter) and a sliding window per user on purchases (the
-/// <see cref="PerUserPolicy"/> policy). Admin and health routes, and admin callers, are exempt. Refusals are 429
-/// <c>rate_limited</c> with <c>Retry-After</c>.
+/// The rate limits of the gate: a token bucket per client address on every buyer route
+/// (<see cref="AddressBuckets"/>) and a sliding window per buyer on purchases
+/// (<see cref="BuyerWindows"/>, routes marked <see cref="LimitedPerBuyer{TBuilder}"/>). Routes
+/// marked <see cref="WithoutRateLimits{TBuilder}"/> (admin, health) and admin callers are exempt.
+/// Refusals are 429 <c>rate_limited</c> with <c>Retry-After</c>.
 /// </summary>
 /// <remarks>
 /// The client address is the TCP peer, unless the peer is one of <c>RateLimits:TrustedProxies</c>:
 /// then the forwarded-headers middleware replaces it with the address that proxy appended to
-/// <c>X-Forwarded-For</c>; IPv6 clients are limited per /64 (see <see cref="ClientKey"/>). Idle partitions are dropped by the partitioned limiter (after about
-/// 10 s), so a storm of addresses does not grow memory for good.
+/// <c>X-Forwarded-For</c>; IPv6 clients are limited per /64 (see <see cref="ClientKey"/>). Buckets
+/// and windows that have emptied are forgotten every ten seconds (<see cref="RateLimitSweep"/>),
+/// so a storm of addresses or buyers does not grow memory for good.
 /// </remarks>
 public static class RateLimits
 {
-    public const string PerUserPolicy = "per-user-purchase";
-
-    private static readonly CachedProblem Refused = new(StatusCodes.Status429TooManyRequests, "rate_limited",
-        "Too many requests.", "Slow down; the Retry-After header says when to try again.");
-
-    // Retry-After values up to a minute, formatted once.
-    private static readonly string[] Seconds = Enumerable.Range(0, 61).Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray();
-
     public static IServiceCollection AddSeckillRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -59,56 +48,24 @@ public static class RateLimits
             forwarded.ForwardLimit = null;
         });
 
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, PurchaseMetrics>((limiter, settings, metrics) =>
-        {
-            var perIp = settings.Value.PerIp;
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perIp.Burst,
-                TokensPerPeriod = perIp.PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                // The partitioned limiter replenishes all buckets from one timer.
-                AutoReplenishment = false,
-                QueueLimit = 0,
-            };
-            var window = new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = settings.Value.PerUser.PermitsPerMinute,
-                Window = TimeSpan.FromMinutes(1),
-                SegmentsPerWindow = 6,
-                AutoReplenishment = false,
-                QueueLimit = 0,
-            };
-            Func<UInt128, TokenBucketRateLimiterOptions> bucketFor = _ => bucket;
-            // The sliding window's leases carry no retry time; a segment is when it next moves.
-            var windowMoves = (int)Math.Ceiling(window.Window.TotalSeconds / window.SegmentsPerWindow);
-            Func<long, SlidingWindowRateLimiterOptions> windowFor = _ => window;
-
-            // Admins (operators, the load tool's checks) are trusted callers: never limited.
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, UInt128>(context => context.User.IsAdmin()
-                ? RateLimitPartition.GetNoLimiter(UInt128.Zero)
-                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context.Connection.RemoteIpAddress), bucketFor));
-            // Anonymous callers are not limited here: authorization answers them 401 next.
-            limiter.AddPolicy<long>(PerUserPolicy, context => context.User.TryGetUserId(out var userId) && !context.User.IsAdmin()
-                ? RateLimitPartition.GetSlidingWindowLimiter(userId, windowFor)
-                : RateLimitPartition.GetNoLimiter(0L));
-            limiter.OnRejected = (rejected, _) =>
-            {
-                var context = rejected.HttpContext;
-                if (context.GetEndpoint()?.Metadata.GetMetadata<CountsAsPurchase>() is not null)
-                {
-                    metrics.Count(PurchaseResult.RateLimited);
-                }
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
-                    ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 60)
-                    : windowMoves;
-                context.Response.Headers.RetryAfter = Seconds[retryAfter];
-                return new ValueTask(Refused.ExecuteAsync(context));
-            };
-        });
+        services.AddSingleton(provider => new AddressBuckets(
+            provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerIp, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new BuyerWindows(
+            provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerUser, provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<RateLimitSweep>();
         return services;
     }
+
+    /// <summary>The limits, after authentication (which names the buyer) and before authorization.</summary>
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitGate>();
+
+    /// <summary>Admin and health routes: never limited.</summary>
+    public static TBuilder WithoutRateLimits<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(NotRateLimited.Instance);
+
+    /// <summary>Also limited per buyer (<c>RateLimits:PerUser</c>), on top of the per-address limit.</summary>
+    public static TBuilder LimitedPerBuyer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(PerBuyerLimit.Instance);
 
     /// <summary>
     /// The bucket a client address falls in, without allocating: an IPv4 address (also when it
@@ -143,3 +100,15 @@ public static class RateLimits
 
 /// <summary>Endpoint metadata: refusals on this route are counted in <see cref="PurchaseMetrics"/>.</summary>
 public sealed class CountsAsPurchase;
+
+/// <summary>Endpoint metadata: <see cref="RateLimits.WithoutRateLimits{TBuilder}"/>.</summary>
+public sealed class NotRateLimited
+{
+    public static readonly NotRateLimited Instance = new();
+}
+
+/// <summary>Endpoint metadata: <see cref="RateLimits.LimitedPerBuyer{TBuilder}"/>.</summary>
+public sealed class PerBuyerLimit
+{
+    public static readonly PerBuyerLimit Instance = new();
+}

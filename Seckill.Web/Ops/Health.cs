@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 
@@ -27,8 +28,8 @@ public static class Health
         // Probes come often and from one address (the load balancer): never rate limited.
         // Liveness runs no check, so it is a bare endpoint: the cheapest answer this server can
         // give, and the baseline BENCHMARKS.md compares the purchase refusal path against.
-        app.MapGet("/health/live", () => TypedResults.Text("Healthy")).DisableRateLimiting();
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync }).DisableRateLimiting();
+        app.MapGet("/health/live", () => TypedResults.Text("Healthy")).WithoutRateLimits();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync }).WithoutRateLimits();
         return app;
     }
 

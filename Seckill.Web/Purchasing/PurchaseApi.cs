@@ -24,7 +24,7 @@ public static class PurchaseApi
     {
         app.MapPost("/api/sales/{id}/purchase", PurchaseAsync)
             .RequireAuthorization()
-            .RequireRateLimiting(RateLimits.PerUserPolicy)
+            .LimitedPerBuyer()
             .WithMetadata(new CountsAsPurchase())
             .WithName("Purchase")
             .Produces<PurchaseResponse>(StatusCodes.Status201Created)

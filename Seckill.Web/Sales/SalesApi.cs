@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Seckill.Web.Allocation;
+using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
 using Seckill.Web.Stock;
@@ -26,7 +27,7 @@ public static class SalesApi
 
     public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
+        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).WithoutRateLimits();
         app.MapGet("/api/sales/{id}", GetAsync);
         return app;
     }

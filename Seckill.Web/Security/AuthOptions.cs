@@ -18,8 +18,8 @@ public sealed class AuthOptions
     [Required(ErrorMessage = "Auth:Audience is required.")]
     public string Audience { get; set; } = "seckill";
 
-    /// <summary>How many validated tokens to remember until they expire (0: validate every
-    /// request); see <see cref="ValidatedTokens"/>.</summary>
+    /// <summary>How many validated tokens to remember, each until it expires or is among the
+    /// oldest remembered (0: validate every request); see <see cref="ValidatedTokens"/>.</summary>
     [Range(0, 10_000_000, ErrorMessage = "Auth:ValidatedTokenCache must be between 0 and 10000000.")]
     public int ValidatedTokenCache { get; set; } = 100_000;
 }

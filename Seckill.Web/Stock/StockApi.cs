@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
+using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
@@ -22,7 +23,7 @@ public static class StockApi
 {
     public static IEndpointRouteBuilder MapStock(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
+        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy).WithoutRateLimits();
         return app;
     }
 

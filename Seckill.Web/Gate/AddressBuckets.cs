@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+
+namespace Seckill.Web.Gate;
+
+/// <summary>
+/// A token bucket per client address: <c>Burst</c> requests at once, refilled at
+/// <c>PermitsPerSecond</c>. Each bucket is one number, the time at which it will be full again
+/// (the "theoretical arrival time" of GCRA), moved forward by a compare-exchange: no lock, no
+/// allocation once the address is known, nothing to do for idle buckets but forget them.
+/// </summary>
+/// <remarks>
+/// ASP.NET's partitioned limiter was used here before. It takes one global lock per request and
+/// walks every partition ten times a second, so with the hundreds of thousands of addresses of a
+/// flash sale it cost more than the rest of a refusal; see BENCHMARKS.md.
+/// </remarks>
+public sealed class AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvider time)
+{
+    // A bucket the sweep has taken out; whoever still holds it looks it up again.
+    private const long Retired = long.MinValue;
+
+    private readonly ConcurrentDictionary<UInt128, Bucket> _buckets = new();
+    private readonly long _interval = Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);
+    private readonly long _tolerance = (limit.Burst - 1) * Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);
+
+    private sealed class Bucket
+    {
+        public long FullAt;
+    }
+
+    public int Count => _buckets.Count;
+
+    /// <summary>Takes a permit for <paramref name="client"/>, or says how long until one is there.</summary>
+    public bool TryAcquire(UInt128 client, out TimeSpan retryAfter)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        while (true)
+        {
+            var bucket = _buckets.GetOrAdd(client, static _ => new Bucket());
+            var fullAt = Volatile.Read(ref bucket.FullAt);
+            if (fullAt == Retired)
+            {
+                _buckets.TryRemove(KeyValuePair.Create(client, bucket));
+                continue;
+            }
+            // The bucket holds (tolerance - (fullAt - now)) / interval + 1 permits.
+            var from = Math.Max(fullAt, now);
+            if (from - now > _tolerance)
+            {
+                retryAfter = TimeSpan.FromTicks(from - now - _tolerance);
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref bucket.FullAt, from + _interval, fullAt) == fullAt)
+            {
+                retryAfter = TimeSpan.Zero;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Forgets the buckets that are full again: an address that comes back gets a full one anyway.</summary>
+    public int Sweep()
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var removed = 0;
+        foreach (var (client, bucket) in _buckets)
+        {
+            var fullAt = Volatile.Read(ref bucket.FullAt);
+            if (fullAt != Retired && fullAt <= now && Interlocked.CompareExchange(ref bucket.FullAt, Retired, fullAt) == fullAt)
+            {
+                _buckets.TryRemove(KeyValuePair.Create(client, bucket));
+                removed++;
+            }
+        }
+        return removed;
+    }
+}
