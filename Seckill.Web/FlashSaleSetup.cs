@@ -27,6 +27,7 @@ public static class FlashSaleSetup
         services.AddSingleton<Allocator>();
         services.AddSingleton<Restock>();
         services.AddSingleton<Checkout>();
+        services.AddSingleton<DatabaseSlots>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderWriter>();
         services.AddSingleton<ReservationReplay>();

@@ -38,7 +38,7 @@ public sealed class HealthAndStartupTests
     [InlineData("Seckill:InstanceId", "1024")]
     [InlineData("Auth:SigningKey", "short")]
     [InlineData("Orders:ConfirmWaitMs", "-1")]
-    [InlineData("Orders:PaymentConcurrency", "0")]
+    [InlineData("Orders:DatabaseConcurrency", "0")]
     [InlineData("Auth:ValidatedTokenCache", "-1")]
     [InlineData("Orders:BatchSize", "0")]
     [InlineData("Orders:PaymentTimeout", "00:00:00")]

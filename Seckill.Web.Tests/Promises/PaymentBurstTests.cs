@@ -1,12 +1,16 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Seckill.Web.Orders;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Promises;
 
 /// <summary>
-/// Right after a sale sells out, its winners pay at once. Payments wait for one of
-/// <c>Orders:PaymentConcurrency</c> database slots; with a single slot, a burst of payments and
-/// cancellations must still all be served, each exactly once, and the stock must add up.
+/// Right after a sale sells out, its winners poll their orders and pay at once. Those requests
+/// wait for one of <c>Orders:DatabaseConcurrency</c> database slots (the drivers hold a thread for
+/// every call); through a single slot a burst must still all be served, each exactly once, and
+/// the stock must add up.
 /// </summary>
 public sealed class PaymentBurstTests
 {
@@ -14,7 +18,7 @@ public sealed class PaymentBurstTests
     public async Task ABurstOfPaymentsAndCancellationsThroughOneSlotIsServedInFull()
     {
         const int Buyers = 600;
-        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:PaymentConcurrency"] = "1" });
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "1" });
         var sale = await factory.CreateSaleAsync(stock: Buyers);
         var orders = await Task.WhenAll(Enumerable.Range(1, Buyers).Select(async user =>
         {
@@ -34,5 +38,94 @@ public sealed class PaymentBurstTests
         var paying = orders.Count(o => o.Pays);
         Assert.Equal((paying, Buyers - paying, (long)paying), (stock.Paid, stock.Cancelled, stock.Sold));
         Api.AssertConserved(stock);
+    }
+
+    [Fact]
+    public async Task NoMoreBuyerRequestsAreInTheDatabaseAtOnceThanItsSlots()
+    {
+        const int Buyers = 500;
+        CountingOrderStore? store = null;
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "2" },
+            services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
+                store = new CountingOrderStore(ActivatorUtilities.CreateInstance<Seckill.Web.Storage.Sql.SqlOrderStore>(provider)))));
+        var sale = await factory.CreateSaleAsync(stock: Buyers);
+        var orders = await Task.WhenAll(Enumerable.Range(1, Buyers).Select(async user =>
+        {
+            var buyer = factory.ClientFor(user);
+            var response = await buyer.PurchaseAsync(sale.Id);
+            return (Buyer: buyer, (await response.ReadPurchaseAsync()).OrderId);
+        }));
+        await factory.SettledStockAsync(sale.Id);
+
+        // Every winner polls twice and pays, all at once: 1,500 requests for 2 slots.
+        var answers = await Task.WhenAll(orders.SelectMany(o => new[]
+        {
+            o.Buyer.GetAsync($"/api/orders/{o.OrderId}"),
+            o.Buyer.GetAsync($"/api/orders/{o.OrderId}"),
+            o.Buyer.PostAsync($"/api/orders/{o.OrderId}/pay", null),
+        }));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        // Two reads, and a payment that first finds the order: four calls per buyer.
+        Assert.Equal(Buyers * 4, store!.BuyerCalls);
+        Assert.InRange(store.MostAtOnce, 1, 2);
+        Assert.Equal(Buyers, (await factory.SettledStockAsync(sale.Id)).Paid);
+    }
+
+    /// <summary>The real order store, counting how many buyer calls (find, pay, cancel) are in it at once.</summary>
+    private sealed class CountingOrderStore(IOrderStore inner) : IOrderStore
+    {
+        private int _inside;
+        private int _mostAtOnce;
+        private int _buyerCalls;
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        public int BuyerCalls => Volatile.Read(ref _buyerCalls);
+
+        private async Task<T> BuyerCallAsync<T>(Func<Task<T>> call)
+        {
+            Interlocked.Increment(ref _buyerCalls);
+            var inside = Interlocked.Increment(ref _inside);
+            int most;
+            while (inside > (most = Volatile.Read(ref _mostAtOnce)) && Interlocked.CompareExchange(ref _mostAtOnce, inside, most) != most)
+            {
+            }
+            try
+            {
+                // Let the other requests run while this one is "in the database", as a driver
+                // blocking on the network would.
+                await Task.Yield();
+                return await call();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inside);
+            }
+        }
+
+        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => BuyerCallAsync(() => inner.FindAsync(orderId, cancellationToken));
+
+        public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
+            BuyerCallAsync(() => inner.PayAsync(orderId, cancellationToken));
+
+        public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
+            BuyerCallAsync(() => inner.CancelAsync(orderId, cancellationToken));
+
+        public Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken) =>
+            inner.WriteAsync(batch, paymentTimeout, cancellationToken);
+
+        public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) => inner.ExpireDueAsync(limit, cancellationToken);
+
+        public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
+
+        public Task<IReadOnlyList<(long OrderId, long UserId, int Quantity)>> ListActiveAsync(long saleId, CancellationToken cancellationToken) =>
+            inner.ListActiveAsync(saleId, cancellationToken);
+
+        public Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken) => inner.RecomputeSoldAsync(saleId, cancellationToken);
+
+        public Task<long> MaxOrderIdAsync(CancellationToken cancellationToken) => inner.MaxOrderIdAsync(cancellationToken);
+
+        public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
     }
 }

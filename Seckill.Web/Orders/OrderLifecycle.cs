@@ -8,19 +8,15 @@ namespace Seckill.Web.Orders;
 /// ended to the pool.
 /// </summary>
 /// <remarks>
-/// Both drivers run their "async" calls synchronously, and a transaction waits for the disk. A
-/// burst of payments right after a sale sells out (the load tool's flash-sale scenario) would
-/// block a thread each and starve the thread pool, and then every request, refusals included,
-/// waits for a thread. So at most <c>Orders:PaymentConcurrency</c> payments and cancellations
-/// are in the database at once; the others wait asynchronously, holding no thread.
+/// Payments and cancellations come from buyers and wait for one of the <see cref="DatabaseSlots"/>;
+/// expiry runs in its own job and does not.
 /// </remarks>
-public sealed class OrderLifecycle(IOrderStore store, Restock restock, Microsoft.Extensions.Options.IOptions<OrderOptions> options)
+public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseSlots database)
 {
-    private readonly SemaphoreSlim _database = new(options.Value.PaymentConcurrency);
 
     public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, expired) = await InDatabaseAsync(() => store.PayAsync(orderId, cancellationToken), cancellationToken);
+        var (outcome, expired) = await database.RunAsync(token => store.PayAsync(orderId, token), cancellationToken);
         if (expired is { } order)
         {
             await restock.OrderEndedAsync(order);
@@ -30,25 +26,12 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, Microsoft
 
     public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, cancelled) = await InDatabaseAsync(() => store.CancelAsync(orderId, cancellationToken), cancellationToken);
+        var (outcome, cancelled) = await database.RunAsync(token => store.CancelAsync(orderId, token), cancellationToken);
         if (cancelled is { } order)
         {
             await restock.OrderEndedAsync(order);
         }
         return outcome;
-    }
-
-    private async Task<T> InDatabaseAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
-    {
-        await _database.WaitAsync(cancellationToken);
-        try
-        {
-            return await work();
-        }
-        finally
-        {
-            _database.Release();
-        }
     }
 
     /// <summary>Expires every order past its deadline, in chunks; returns how many expired.</summary>

@@ -38,8 +38,8 @@ public sealed class OrderOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Orders:ExpiryInterval must be between 10 ms and 1 hour.")]
     public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Most payments and cancellations in the database at once; more wait their turn
-    /// without holding a thread (see <see cref="OrderLifecycle"/>).</summary>
-    [Range(1, 1_000, ErrorMessage = "Orders:PaymentConcurrency must be between 1 and 1000.")]
-    public int PaymentConcurrency { get; set; } = 8;
+    /// <summary>Most buyer requests (order reads, payments, cancellations) in the database at
+    /// once; more wait their turn without holding a thread (see <see cref="DatabaseSlots"/>).</summary>
+    [Range(1, 1_000, ErrorMessage = "Orders:DatabaseConcurrency must be between 1 and 1000.")]
+    public int DatabaseConcurrency { get; set; } = 8;
 }
