@@ -37,9 +37,9 @@ builder.Services.AddSeckillHealth();
 var app = builder.Build().ValidateSettings();
 
 app.UseProblemResponses();
-app.UseForwardedHeaders();   // the client's address, believed only from RateLimits:TrustedProxies
-app.UseAuthentication();
-app.UseRateLimits();        // per address and per buyer: after authentication, which names the buyer
+app.UseForwardedHeaders();      // the client's address, believed only from RateLimits:TrustedProxies
+app.UseSeckillAuthentication(); // the bearer token; a token seen before is answered from memory
+app.UseRateLimits();            // per address and per buyer: after authentication, which names the buyer
 app.UseAuthorization();
 
 app.MapFlashSale();

@@ -9,6 +9,7 @@ dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/nul
 dotnet build "$repo/load/Seckill.Load" -c Release -v q >/dev/null
 label=$1; rates=$2; shift 2
 for rate in $rates; do
+  if curl -s -o /dev/null 127.0.0.1:5005/health/live; then echo "something already answers on 127.0.0.1:5005: stop it first" >&2; exit 1; fi
   rm -rf /tmp/bench-data
   env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 "$@" \
       Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \

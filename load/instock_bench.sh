@@ -13,6 +13,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${BENCH_SECONDS:-8}
 dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/null
 label=$1; shift
+if curl -s -o /dev/null 127.0.0.1:5005/health/live; then echo "something already answers on 127.0.0.1:5005: stop it first" >&2; exit 1; fi
 rm -rf /tmp/bench-data
 env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 RateLimits__PerUser__PermitsPerMinute=10000000 "$@" \
     Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \

@@ -84,8 +84,8 @@ public sealed class ValidatedTokenTests
     {
         using var factory = new SeckillFactory();
         var sale = await factory.CreateSaleAsync(stock: 10);
-        var token = factory.Token(77);
         using var client = factory.ClientFor(77);
+        var token = client.DefaultRequestHeaders.Authorization!.Parameter!;
         Assert.Equal(HttpStatusCode.Created, (await client.PurchaseAsync(sale.Id)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PurchaseAsync(sale.Id)).StatusCode); // already_purchased: still the same user
         Assert.True(factory.Get<ValidatedTokens>().TryGet("Bearer " + token, out _));
@@ -104,5 +104,28 @@ public sealed class ValidatedTokenTests
             Assert.Equal("invalid_token", await refused.ProblemCodeAsync());
         }
         Assert.Equal(1, (await factory.SettledStockAsync(sale.Id)).Sold);
+    }
+
+    [Fact]
+    public async Task ARememberedTokenGrantsNoMoreThanItsClaims()
+    {
+        using var factory = new SeckillFactory();
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        using var buyer = factory.ClientFor(79);
+        using var admin = factory.ClientFor(1, admin: true);
+        var stockPath = $"/api/admin/sales/{sale.Id}/stock";
+        for (var i = 0; i < 3; i++)
+        {
+            // From the second request on, both tokens are answered from memory.
+            var forbidden = await buyer.GetAsync(stockPath);
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+            Assert.Equal("forbidden", await forbidden.ProblemCodeAsync());
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(stockPath)).StatusCode);
+        }
+        Assert.True(factory.Get<ValidatedTokens>().TryGet(buyer.DefaultRequestHeaders.Authorization!.ToString(), out var remembered));
+        Assert.Equal("79", remembered.FindFirst("sub")!.Value);
+        Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+        var again = await buyer.PurchaseAsync(sale.Id);
+        Assert.Equal("already_purchased", await again.ProblemCodeAsync());
     }
 }

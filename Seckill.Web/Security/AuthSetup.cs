@@ -71,4 +71,8 @@ public static class AuthSetup
                 .RequireClaim(SeckillClaims.Role, SeckillClaims.AdminRole));
         return builder;
     }
+
+    /// <summary><c>UseAuthentication</c>, with remembered tokens answered first (<see cref="RememberedBearerAuthentication"/>).</summary>
+    public static IApplicationBuilder UseSeckillAuthentication(this IApplicationBuilder app) =>
+        app.UseMiddleware<RememberedBearerAuthentication>();
 }

@@ -110,22 +110,44 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     }
 }
 
-/// <summary>The JWT bearer handler, answering from <see cref="ValidatedTokens"/> for a token it has accepted before.</summary>
+/// <summary>
+/// Authentication with remembered tokens: a request whose Authorization header is one of the
+/// <see cref="ValidatedTokens"/> gets its user at once; any other request goes through ASP.NET's
+/// authentication middleware and the JWT handler as usual.
+/// </summary>
+/// <remarks>
+/// In place of <c>UseAuthentication</c>: that middleware builds a handler, a ticket and a result
+/// for every request, which was a good part of what a refusal costs. Only the default bearer
+/// scheme exists, so nothing else is skipped; challenges (401) come from the handler as before,
+/// and only for requests that did not authenticate, which never take the fast path.
+/// </remarks>
+public sealed class RememberedBearerAuthentication(RequestDelegate next, IAuthenticationSchemeProvider schemes, ValidatedTokens tokens)
+{
+    private readonly AuthenticationMiddleware _full = new(next, schemes);
+
+    public Task Invoke(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization;
+        if (authorization.Count == 1 && tokens.TryGet(authorization[0]!, out var identity))
+        {
+            context.User = new ClaimsPrincipal(identity);
+            return next(context);
+        }
+        return _full.Invoke(context);
+    }
+}
+
+/// <summary>The JWT bearer handler, telling <see cref="ValidatedTokens"/> about each token it accepts.</summary>
 public sealed class CachingJwtBearerHandler(IOptionsMonitor<JwtBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder, ValidatedTokens tokens)
     : JwtBearerHandler(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var authorization = Request.Headers.Authorization;
-        var header = authorization.Count == 1 ? authorization[0] : null;
-        if (header is not null && tokens.TryGet(header, out var identity))
-        {
-            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
-        }
         var result = await base.HandleAuthenticateAsync();
-        if (result.Succeeded && header is not null)
+        var authorization = Request.Headers.Authorization;
+        if (result.Succeeded && authorization.Count == 1)
         {
-            tokens.Remember(header, result.Principal);
+            tokens.Remember(authorization[0]!, result.Principal);
         }
         return result;
     }
