@@ -14,7 +14,16 @@ public static class AuthSetup
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddHostedService<SigningKeyCheck>();
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // No default *authenticate* scheme, so the authentication middleware WebApplication adds by
+        // itself leaves requests alone and RememberedBearerAuthentication (UseSeckillAuthentication)
+        // authenticates them. ASP.NET would otherwise make the only scheme the default for
+        // everything; this documented switch turns that off. Challenges and refusals stay the bearer's.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        builder.Services.AddAuthentication(authentication =>
+        {
+            authentication.DefaultChallengeScheme = JwtBearerDefaults.AuthenticationScheme;
+            authentication.DefaultForbidScheme = JwtBearerDefaults.AuthenticationScheme;
+        }).AddJwtBearer();
         // The bearer scheme's handler remembers validated tokens until they expire (ValidatedTokens).
         builder.Services.AddSingleton<ValidatedTokens>();
         builder.Services.Configure<Microsoft.AspNetCore.Authentication.AuthenticationOptions>(authentication =>
@@ -72,7 +81,7 @@ public static class AuthSetup
         return builder;
     }
 
-    /// <summary><c>UseAuthentication</c>, with remembered tokens answered first (<see cref="RememberedBearerAuthentication"/>).</summary>
+    /// <summary>Authentication by bearer token, remembered tokens answered first (<see cref="RememberedBearerAuthentication"/>).</summary>
     public static IApplicationBuilder UseSeckillAuthentication(this IApplicationBuilder app) =>
         app.UseMiddleware<RememberedBearerAuthentication>();
 }

@@ -112,19 +112,16 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
 
 /// <summary>
 /// Authentication with remembered tokens: a request whose Authorization header is one of the
-/// <see cref="ValidatedTokens"/> gets its user at once; any other request goes through ASP.NET's
-/// authentication middleware and the JWT handler as usual.
+/// <see cref="ValidatedTokens"/> gets its user at once; any other request is authenticated by
+/// the JWT bearer handler as usual.
 /// </summary>
 /// <remarks>
-/// In place of <c>UseAuthentication</c>: that middleware builds a handler, a ticket and a result
-/// for every request, which was a good part of what a refusal costs. Only the default bearer
-/// scheme exists, so nothing else is skipped; challenges (401) come from the handler as before,
-/// and only for requests that did not authenticate, which never take the fast path.
+/// In place of <c>UseAuthentication</c>, whose middleware builds a handler, a ticket and a result
+/// for every request: that was a good part of what a refusal costs. Challenges (401) and refusals
+/// (403) still come from the bearer handler, which remembers why a request did not authenticate.
 /// </remarks>
-public sealed class RememberedBearerAuthentication(RequestDelegate next, IAuthenticationSchemeProvider schemes, ValidatedTokens tokens)
+public sealed class RememberedBearerAuthentication(RequestDelegate next, ValidatedTokens tokens)
 {
-    private readonly AuthenticationMiddleware _full = new(next, schemes);
-
     public Task Invoke(HttpContext context)
     {
         var authorization = context.Request.Headers.Authorization;
@@ -133,7 +130,17 @@ public sealed class RememberedBearerAuthentication(RequestDelegate next, IAuthen
             context.User = new ClaimsPrincipal(identity);
             return next(context);
         }
-        return _full.Invoke(context);
+        return AuthenticateAsync(context);
+    }
+
+    private async Task AuthenticateAsync(HttpContext context)
+    {
+        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Succeeded)
+        {
+            context.User = result.Principal;
+        }
+        await next(context);
     }
 }
 
