@@ -110,40 +110,6 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     }
 }
 
-/// <summary>
-/// Authentication with remembered tokens: a request whose Authorization header is one of the
-/// <see cref="ValidatedTokens"/> gets its user at once; any other request is authenticated by
-/// the JWT bearer handler as usual.
-/// </summary>
-/// <remarks>
-/// In place of <c>UseAuthentication</c>, whose middleware builds a handler, a ticket and a result
-/// for every request: that was a good part of what a refusal costs. Challenges (401) and refusals
-/// (403) still come from the bearer handler, which remembers why a request did not authenticate.
-/// </remarks>
-public sealed class RememberedBearerAuthentication(RequestDelegate next, ValidatedTokens tokens)
-{
-    public Task Invoke(HttpContext context)
-    {
-        var authorization = context.Request.Headers.Authorization;
-        if (authorization.Count == 1 && tokens.TryGet(authorization[0]!, out var identity))
-        {
-            context.User = new ClaimsPrincipal(identity);
-            return next(context);
-        }
-        return AuthenticateAsync(context);
-    }
-
-    private async Task AuthenticateAsync(HttpContext context)
-    {
-        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
-        if (result.Succeeded)
-        {
-            context.User = result.Principal;
-        }
-        await next(context);
-    }
-}
-
 /// <summary>The JWT bearer handler, telling <see cref="ValidatedTokens"/> about each token it accepts.</summary>
 public sealed class CachingJwtBearerHandler(IOptionsMonitor<JwtBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder, ValidatedTokens tokens)
     : JwtBearerHandler(options, logger, encoder)
