@@ -13,14 +13,22 @@ namespace Seckill.Web.Gate;
 /// walks every partition ten times a second, so with the hundreds of thousands of addresses of a
 /// flash sale it cost more than the rest of a refusal; see BENCHMARKS.md.
 /// </remarks>
-public sealed class AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvider time)
+public sealed class AddressBuckets
 {
     // A bucket the sweep has taken out; whoever still holds it looks it up again.
     private const long Retired = long.MinValue;
 
     private readonly ConcurrentDictionary<UInt128, Bucket> _buckets = new();
-    private readonly long _interval = Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);
-    private readonly long _tolerance = (limit.Burst - 1) * Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);
+    private readonly TimeProvider _time;
+    private readonly long _interval;    // ticks between two permits
+    private readonly long _tolerance;   // how far ahead of now FullAt may run: burst - 1 permits
+
+    public AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvider time)
+    {
+        _time = time;
+        _interval = Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);
+        _tolerance = (limit.Burst - 1) * _interval;
+    }
 
     private sealed class Bucket
     {
@@ -32,7 +40,7 @@ public sealed class AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvid
     /// <summary>Takes a permit for <paramref name="client"/>, or says how long until one is there.</summary>
     public bool TryAcquire(UInt128 client, out TimeSpan retryAfter)
     {
-        var now = time.GetUtcNow().UtcTicks;
+        var now = _time.GetUtcNow().UtcTicks;
         while (true)
         {
             var bucket = _buckets.GetOrAdd(client, static _ => new Bucket());
@@ -60,7 +68,7 @@ public sealed class AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvid
     /// <summary>Forgets the buckets that are full again: an address that comes back gets a full one anyway.</summary>
     public int Sweep()
     {
-        var now = time.GetUtcNow().UtcTicks;
+        var now = _time.GetUtcNow().UtcTicks;
         var removed = 0;
         foreach (var (client, bucket) in _buckets)
         {

@@ -8,11 +8,14 @@ namespace Seckill.Web.Orders;
 /// ended to the pool.
 /// </summary>
 /// <remarks>
-/// Payments and cancellations come from buyers and wait for one of the <see cref="DatabaseSlots"/>;
+/// A buyer's reads, payments and cancellations wait for one of the <see cref="DatabaseSlots"/>;
 /// expiry runs in its own job and does not.
 /// </remarks>
 public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseSlots database)
 {
+    /// <summary>A stored order, read for a buyer (the pending table is the caller's to check first).</summary>
+    public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) =>
+        database.RunAsync(token => store.FindAsync(orderId, token), cancellationToken);
 
     public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
     {

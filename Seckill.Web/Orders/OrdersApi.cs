@@ -26,9 +26,9 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderResponse>, CachedProblem>> GetAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, DatabaseSlots database, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, writer, store, database, cancellationToken);
+        var (pending, order, refusal) = await LookUpAsync(id, user, writer, lifecycle, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -44,9 +44,9 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> PayAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, DatabaseSlots database, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = await FindOwnAsync(id, user, writer, store, database, cancellationToken);
+        var (orderId, refusal) = await FindOwnAsync(id, user, writer, lifecycle, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -62,9 +62,9 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> CancelAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, DatabaseSlots database, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = await FindOwnAsync(id, user, writer, store, database, cancellationToken);
+        var (orderId, refusal) = await FindOwnAsync(id, user, writer, lifecycle, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -81,9 +81,9 @@ public static class OrdersApi
 
     /// <summary>The order id if the caller may act on it; an order still queued cannot be paid or cancelled yet.</summary>
     private static async Task<(long OrderId, CachedProblem? Refusal)> FindOwnAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, DatabaseSlots database, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, writer, store, database, cancellationToken);
+        var (pending, order, refusal) = await LookUpAsync(id, user, writer, lifecycle, cancellationToken);
         return (order?.Id ?? 0, refusal ?? (pending is not null ? StillQueued : null));
     }
 
@@ -92,7 +92,7 @@ public static class OrdersApi
     /// or a refusal for a bad id or an order that is missing or not theirs.
     /// </summary>
     private static async Task<(PendingOrder? Pending, Order? Order, CachedProblem? Refusal)> LookUpAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, IOrderStore store, DatabaseSlots database, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var orderId))
         {
@@ -104,7 +104,7 @@ public static class OrdersApi
         {
             return CanSee(user, pending.Reservation.UserId) ? (pending, null, null) : (null, null, OrderNotFound);
         }
-        var order = await database.RunAsync(token => store.FindAsync(orderId, token), cancellationToken);
+        var order = await lifecycle.FindAsync(orderId, cancellationToken);
         return order is not null && CanSee(user, order.UserId) ? (null, order, null) : (null, null, OrderNotFound);
     }
 
