@@ -9,8 +9,11 @@ using Seckill.Web.Stock;
 namespace Seckill.Web;
 
 /// <summary>Source-generated JSON for every request and response body (no reflection on the hot path).</summary>
-// Strict numbers: "quantity": "2" is a wrong type, not a number.
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.Strict)]
+// Strict numbers: "quantity": "2" is a wrong type, not a number. A property given twice is
+// refused, not "last one wins": {"quantity":500,"quantity":1} must not mean whatever a proxy or
+// validator in front of us read first.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(PurchaseRequest))]
 [JsonSerializable(typeof(PurchaseResponse))]
 [JsonSerializable(typeof(CreateSaleRequest))]
@@ -33,5 +36,6 @@ public static class SeckillJsonSetup
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, SeckillJson.Default);
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
 }

@@ -27,6 +27,15 @@ public static class JsonBody
 
     private static ProblemHttpResult Empty() => ApiProblem.BadRequest("invalid_json", "The request body is empty.");
 
+    /// <summary>
+    /// The body could not be read as HTTP frames it (bad chunk sizes, a body shorter than
+    /// announced that stalls, too slow): Kestrel says which status fits (400, 408, 413).
+    /// </summary>
+    private static ProblemHttpResult Unreadable(BadHttpRequestException e) =>
+        e.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? TooLarge()
+            : ApiProblem.Create(e.StatusCode, ApiProblem.DefaultCode(e.StatusCode), "The request body could not be read.", e.Message);
+
     public static async ValueTask<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
         where T : class
     {
@@ -70,9 +79,15 @@ public static class JsonBody
                 return (null, ApiProblem.BadRequest("invalid_json", Describe(e)));
             }
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException e)
         {
-            return (null, TooLarge());
+            return (null, Unreadable(e));
+        }
+        catch (IOException e) when (e.InnerException is OverflowException)
+        {
+            // Kestrel's chunk parser reports a chunk size beyond 32 bits this way instead of as a
+            // BadHttpRequestException; it is the same malformed frame.
+            return (null, ApiProblem.BadRequest("bad_request", e.Message));
         }
         finally
         {
