@@ -99,7 +99,7 @@ check("unknown ids barely touched storage", reads <= 30, f"{filtered} refused by
 for name, sid, stock_report, stock in (("sale", sale, s, SALE_STOCK), ("token sale", token_sale, t, TOKEN_STOCK)):
     check(f"{name}: sold out exactly, conserved", stock_report["sold"] == stock and conserved(stock_report), json.dumps(stock_report))
 acknowledged = [(u, oid) for g in ("buyers", "token buyers", "bot storm") for (u, oid) in orders[g]]
-found = sum(1 for u, oid in acknowledged if (lambda r: r[0] == 200 and r[1]["userId"] == u)(req("GET", f"/api/orders/{oid}", tok=ADMIN)))
+found = sum(1 for u, oid in acknowledged if (lambda r: r[0] == 200 and int(r[1]["userId"]) == u)(req("GET", f"/api/orders/{oid}", tok=ADMIN)))
 check("every acknowledged order exists", found == len(acknowledged) == SALE_STOCK + TOKEN_STOCK, f"{found}/{len(acknowledged)}")
 print("metrics (purchase outcomes since start):", json.dumps(metrics["purchases"]))
 print("RESULT", "PASS" if all(checks) else "FAIL")

@@ -38,7 +38,7 @@ print("conservation:", "OK" if conserved(s) else "BROKEN")
 bad=0
 for u,oid in wins.items():
     st,o,_=req("GET",f"/api/orders/{oid}",tok=ADMIN)
-    if st!=200 or o["status"]!="awaiting_payment" or o["userId"]!=u: bad+=1
+    if st!=200 or o["status"]!="awaiting_payment" or int(o["userId"])!=u: bad+=1
 print(f"acknowledged orders: {len(wins)}, found as awaiting_payment of their buyer: {len(wins)-bad}; sold={s['sold']} stock={stock}")
 ok=bad==0 and s["sold"]==min(stock,users) and conserved(s) and len(wins)==min(stock,users)
 print("RESULT", "PASS" if ok else "FAIL")

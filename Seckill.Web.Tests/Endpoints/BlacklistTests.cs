@@ -19,7 +19,7 @@ public sealed class BlacklistTests
         Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         using (var entry = JsonDocument.Parse(await added.Content.ReadAsStringAsync()))
         {
-            Assert.Equal(77, entry.RootElement.GetProperty("userId").GetInt64());
+            Assert.Equal(77, entry.RootElement.GetProperty("userId").Id());
         }
 
         var refused = await buyer.PurchaseAsync(sale.Id);
@@ -31,7 +31,7 @@ public sealed class BlacklistTests
 
         using (var list = JsonDocument.Parse(await admin.GetStringAsync("/api/admin/blacklist")))
         {
-            Assert.Equal([77L], list.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("userId").GetInt64()));
+            Assert.Equal([77L], list.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("userId").Id()));
         }
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/admin/blacklist/77")).StatusCode);

@@ -40,7 +40,7 @@ public sealed class PurchaseTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         var problem = await second.ProblemAsync();
         Assert.Equal("already_purchased", problem.GetProperty("code").GetString());
-        Assert.Equal(first.OrderId, problem.GetProperty("orderId").GetInt64());
+        Assert.Equal(first.OrderId, problem.GetProperty("orderId").Id());
         Assert.Equal(1, (await _factory.SettledStockAsync(sale.Id)).Sold);
     }
 
@@ -155,14 +155,14 @@ public sealed class PurchaseTests : IDisposable
         // The buyer is told about the order they do hold; the refused one is kept as failed.
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.ProblemAsync();
-        Assert.Equal(("already_purchased", 1L), (problem.GetProperty("code").GetString(), problem.GetProperty("orderId").GetInt64()));
+        Assert.Equal(("already_purchased", 1L), (problem.GetProperty("code").GetString(), problem.GetProperty("orderId").Id()));
         var stock = await _factory.StockAsync(sale.Id);
         // Back to the 5 units it had before the attempt (the injected order took none of them).
         Assert.Equal((5L, 0L, 1L), (stock.Pool + stock.Available, stock.Reserved, stock.Failed));
 
         // The shard learned of the existing order: the next attempt is answered in memory.
         var again = await buyer.PurchaseAsync(sale.Id);
-        Assert.Equal(1L, (await again.ProblemAsync()).GetProperty("orderId").GetInt64());
+        Assert.Equal(1L, (await again.ProblemAsync()).GetProperty("orderId").Id());
         Assert.Equal(1, (await _factory.StockAsync(sale.Id)).Failed);
     }
 
@@ -178,7 +178,7 @@ public sealed class PurchaseTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.ProblemAsync();
         Assert.Equal("sold_out", problem.GetProperty("code").GetString());
-        var failed = await _factory.OrderAsync(problem.GetProperty("orderId").GetInt64());
+        var failed = await _factory.OrderAsync(problem.GetProperty("orderId").Id());
         Assert.Equal(("failed", "sold_out"), (failed.Status, failed.Reason));
         // The refused unit is not put back to be refused again; the other four still are in
         // memory until a reconcile corrects them.

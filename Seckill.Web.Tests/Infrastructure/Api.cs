@@ -64,6 +64,9 @@ public static class Api
         return body.RootElement.GetProperty("code").GetString()!;
     }
 
+    /// <summary>An id as the service writes it: a JSON string holding a 64-bit integer.</summary>
+    public static long Id(this JsonElement element) => long.Parse(element.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

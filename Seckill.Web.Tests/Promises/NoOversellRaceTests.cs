@@ -39,7 +39,7 @@ public sealed class NoOversellRaceTests(ITestOutputHelper output) : IDisposable
             using var response = await client.SendAsync(request);
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var code = body.RootElement.TryGetProperty("code", out var c) ? c.GetString()! : "";
-            var orderId = body.RootElement.TryGetProperty("orderId", out var o) ? o.GetInt64() : 0;
+            var orderId = body.RootElement.TryGetProperty("orderId", out var o) ? o.Id() : 0;
             outcomes.Add((user, response.StatusCode, code, orderId));
         }).ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew();

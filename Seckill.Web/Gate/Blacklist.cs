@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 
 namespace Seckill.Web.Gate;
 
-public sealed record BlacklistEntry(long UserId, DateTimeOffset AddedAt);
+public sealed record BlacklistEntry([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long UserId, DateTimeOffset AddedAt);
 
 /// <summary>Where the blacklist is kept durably: beside the orders (SQLite or MySQL).</summary>
 public interface IBlacklistStore

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
@@ -6,7 +7,7 @@ using Seckill.Web.Security;
 namespace Seckill.Web.Orders;
 
 public sealed record OrderResponse(
-    long OrderId, long SaleId, long UserId, int Quantity, decimal Amount, string Status,
+    [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long OrderId, [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long SaleId, [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long UserId, int Quantity, decimal Amount, string Status,
     long? Position = null, long? EtaMs = null, string? Reason = null, DateTimeOffset? PayBy = null);
 
 public sealed record OrderStatusResponse(string Status);

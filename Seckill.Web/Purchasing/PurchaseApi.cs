@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
@@ -9,7 +10,7 @@ namespace Seckill.Web.Purchasing;
 /// <param name="Token">The purchase token of a <c>requireToken</c> sale (or header <c>X-Purchase-Token</c>).</param>
 public sealed record PurchaseRequest(long? Quantity, string? Token);
 
-public sealed record PurchaseResponse(long OrderId, string Status, long? Position, long? EtaMs);
+public sealed record PurchaseResponse([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long OrderId, string Status, long? Position, long? EtaMs);
 
 public static class PurchaseApi
 {
@@ -90,9 +91,9 @@ public static class PurchaseApi
             PurchaseStatus.Unavailable => Unavailable,
             PurchaseStatus.BadToken => GateProblems.BadToken,
             PurchaseStatus.AlreadyPurchased => ApiProblem.Conflict("already_purchased",
-                "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = outcome.OrderId }),
+                "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) }),
             PurchaseStatus.Refused => ApiProblem.Conflict(outcome.RefusalCode == Orders.OrderWrite.SoldOut ? "sold_out" : "order_failed",
-                "The order could not be recorded.", new Dictionary<string, object?> { ["orderId"] = outcome.OrderId }),
+                "The order could not be recorded.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) }),
             PurchaseStatus.Committed => TypedResults.Created(OrderLocation(outcome.OrderId),
                 new PurchaseResponse(outcome.OrderId, Orders.OrderStatus.AwaitingPayment, null, null)),
             PurchaseStatus.Queued => TypedResults.Accepted(OrderLocation(outcome.OrderId),
@@ -116,5 +117,8 @@ public static class PurchaseApi
         _ => throw new InvalidOperationException($"Unhandled purchase status {outcome.Status}."),
     };
 
-    private static string OrderLocation(long orderId) => "/api/orders/" + orderId.ToString(CultureInfo.InvariantCulture);
+    private static string OrderLocation(long orderId) => "/api/orders/" + IdText(orderId);
+
+    /// <summary>Ids leave the service as JSON strings (see <see cref="SeckillJson"/>), in problem extensions too.</summary>
+    private static string IdText(long id) => id.ToString(CultureInfo.InvariantCulture);
 }

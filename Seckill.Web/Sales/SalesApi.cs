@@ -16,7 +16,7 @@ public sealed record CreateSaleRequest(
     bool? RequireToken);
 
 public sealed record SaleResponse(
-    long Id, string Sku, string Name, decimal Price, int Stock, long Remaining,
+    [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long Id, string Sku, string Name, decimal Price, int Stock, long Remaining,
     DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PerUserLimit, bool RequireToken, string Status);
 
 public static class SalesApi

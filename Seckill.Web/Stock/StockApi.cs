@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
@@ -9,7 +10,7 @@ using Seckill.Web.Security;
 
 namespace Seckill.Web.Stock;
 
-public sealed record ShardStockResponse(int InstanceId, long Available, long Reserved);
+public sealed record ShardStockResponse([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] int InstanceId, long Available, long Reserved);
 
 /// <summary>
 /// The terms of the conservation law, <c>total = pool + available + reserved + inTransit + sold</c>,

@@ -42,7 +42,7 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
         {
             throw new InvalidOperationException($"creating the sale answered {(int)response.StatusCode}: {body}");
         }
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+        return long.Parse(JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<StockView> StockAsync(long saleId, CancellationToken cancellationToken)

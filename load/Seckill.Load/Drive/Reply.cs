@@ -44,17 +44,17 @@ public sealed record Reply(int Status, string? Code, long? OrderId = null, strin
                 {
                     orderStatus = reader.GetString();
                 }
-                else if (name.SequenceEqual("orderId"u8) && reader.TokenType == JsonTokenType.Number)
+                else if (name.SequenceEqual("orderId"u8))
                 {
-                    orderId = reader.GetInt64();
+                    orderId = Id(ref reader);
                 }
                 else if (name.SequenceEqual("etaMs"u8) && reader.TokenType == JsonTokenType.Number)
                 {
                     eta = reader.GetInt64();
                 }
-                else if (name.SequenceEqual("userId"u8) && reader.TokenType == JsonTokenType.Number)
+                else if (name.SequenceEqual("userId"u8))
                 {
-                    user = reader.GetInt64();
+                    user = Id(ref reader);
                 }
             }
             // A problem's "status" is the HTTP status number, never an order status.
@@ -65,4 +65,12 @@ public sealed record Reply(int Status, string? Code, long? OrderId = null, strin
             return new Reply(status, "unreadable_body");
         }
     }
+
+    /// <summary>Ids come as JSON strings (exact in any client); a number is read too.</summary>
+    private static long? Id(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String when System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out long id, out var used) && used == reader.ValueSpan.Length => id,
+        JsonTokenType.Number => reader.GetInt64(),
+        _ => null,
+    };
 }
