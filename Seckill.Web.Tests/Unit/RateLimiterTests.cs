@@ -11,10 +11,21 @@ public sealed class RateLimiterTests
     private sealed class ManualClock : TimeProvider
     {
         private long _ticks = new DateTimeOffset(2026, 11, 22, 12, 0, 3, TimeSpan.Zero).UtcTicks;
+        private Action? _stall;
 
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow()
+        {
+            var read = new DateTimeOffset(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+            // A thread that read the clock and then lost the CPU: the world moves on while it
+            // waits, and it comes back holding the time it read.
+            Interlocked.Exchange(ref _stall, null)?.Invoke();
+            return read;
+        }
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        /// <summary>The next reader of the clock stalls right after reading it, while <paramref name="meanwhile"/> runs.</summary>
+        public void StallNextReader(Action meanwhile) => _stall = meanwhile;
     }
 
     private static AddressBuckets Buckets(ManualClock clock, int perSecond = 5, int burst = 10) =>
@@ -54,6 +65,50 @@ public sealed class RateLimiterTests
         // A long pause refills the bucket to its burst, not beyond.
         clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(10, Take(() => buckets.TryAcquire(1, out _), 100));
+    }
+
+    [Fact]
+    public void AThreadThatStallsAfterReadingTheClockIsNotRefusedWhatTheRateAllows()
+    {
+        // Burst 10 at 5/s: a bucket may run at most 1.8 s ahead of now. The thread stalls for
+        // 2 s, longer than that, while another request of the same address takes one permit.
+        var clock = new ManualClock();
+        var buckets = Buckets(clock);
+        clock.StallNextReader(() =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            Assert.True(buckets.TryAcquire(1, out _));
+        });
+
+        // After the stall 9 permits are left: judged by the stale time it read, the bucket
+        // would look 2.2 s ahead and the request would be refused.
+        Assert.True(buckets.TryAcquire(1, out _));
+        Assert.Equal(8, Take(() => buckets.TryAcquire(1, out _), 100));
+    }
+
+    [Fact]
+    public void AClockSteppedBackNeitherRefusesNorMintsPermits()
+    {
+        var clock = new ManualClock();
+        var buckets = Buckets(clock);
+        var windows = Windows(clock);
+        Assert.Equal(6, Take(() => buckets.TryAcquire(1, out _), 6));
+        Assert.Equal(6, Take(() => windows.TryAcquire(7, out _), 6));
+
+        // An hour back (an NTP step): what was left is still there, and no more.
+        clock.Advance(TimeSpan.FromHours(-1));
+        Assert.Equal(4, Take(() => buckets.TryAcquire(1, out _), 100));
+        Assert.Equal(4, Take(() => windows.TryAcquire(7, out _), 100));
+
+        // Time stood still meanwhile: once the clock is back where it was, permits return as
+        // they would have from there (one every 200 ms; the window's ten, all counted in the
+        // segment where time stood, when it leaves the minute).
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, Take(() => buckets.TryAcquire(1, out _), 100));
+        clock.Advance(TimeSpan.FromSeconds(56));
+        Assert.False(windows.TryAcquire(7, out _));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(10, Take(() => windows.TryAcquire(7, out _), 100));
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class AddressBuckets
     private readonly TimeProvider _time;
     private readonly long _interval;    // ticks between two permits
     private readonly long _tolerance;   // how far ahead of now FullAt may run: burst - 1 permits
+    private static readonly long ClockStep = TimeSpan.TicksPerMillisecond;
+    private long _latest;               // the latest time seen, to within ClockStep (see Now)
 
     public AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvider time)
     {
@@ -40,7 +42,6 @@ public sealed class AddressBuckets
     /// <summary>Takes a permit for <paramref name="client"/>, or says how long until one is there.</summary>
     public bool TryAcquire(UInt128 client, out TimeSpan retryAfter)
     {
-        var now = _time.GetUtcNow().UtcTicks;
         while (true)
         {
             var bucket = _buckets.GetOrAdd(client, static _ => new Bucket());
@@ -50,6 +51,11 @@ public sealed class AddressBuckets
                 _buckets.TryRemove(KeyValuePair.Create(client, bucket));
                 continue;
             }
+            // The clock is read after the bucket, on every turn: a thread that stalled between the
+            // two (longer than the burst tolerance, on a loaded machine) would otherwise judge a
+            // bucket others have just moved forward by a time from before their moves, and refuse
+            // a permit the rate allows.
+            var now = Now();
             // The bucket holds (tolerance - (fullAt - now)) / interval + 1 permits.
             var from = Math.Max(fullAt, now);
             if (from - now > _tolerance)
@@ -65,10 +71,36 @@ public sealed class AddressBuckets
         }
     }
 
+    /// <summary>
+    /// The time to judge by. A wall clock stepped back must not make every bucket look over-full:
+    /// before the latest time seen, time stands still at that latest time (known to within one
+    /// <see cref="ClockStep"/>, and taken at the late end of it, so the step back can neither
+    /// refuse a permit nor, beyond that millisecond, mint one).
+    /// </summary>
+    /// <remarks>
+    /// The latest time is shared by every request, so it is written at most once per
+    /// <see cref="ClockStep"/> and otherwise only read.
+    /// </remarks>
+    private long Now()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var latest = Volatile.Read(ref _latest);
+        while (now - latest > ClockStep)
+        {
+            var seen = Interlocked.CompareExchange(ref _latest, now, latest);
+            if (seen == latest)
+            {
+                return now;
+            }
+            latest = seen;
+        }
+        return now >= latest ? now : latest + ClockStep;
+    }
+
     /// <summary>Forgets the buckets that are full again: an address that comes back gets a full one anyway.</summary>
     public int Sweep()
     {
-        var now = _time.GetUtcNow().UtcTicks;
+        var now = Now();
         var removed = 0;
         foreach (var (client, bucket) in _buckets)
         {
