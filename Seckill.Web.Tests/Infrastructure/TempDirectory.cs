@@ -6,7 +6,7 @@ namespace Seckill.Web.Tests.Infrastructure;
 /// </summary>
 public sealed class TempDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("seckill-test-").FullName;
+    public string Path { get; } = TestJanitor.NewDirectory("test");
 
     public void Dispose()
     {

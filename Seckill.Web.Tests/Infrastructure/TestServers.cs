@@ -14,14 +14,10 @@ namespace Seckill.Web.Tests.Infrastructure;
 /// </summary>
 public static class TestServers
 {
-    private static readonly Lazy<RedisServer> SharedRedis = new(() => StopAtExit(RedisServer.Start(databases: 4096)));
-    private static readonly Lazy<MariaDbServer> SharedMariaDb = new(() => StopAtExit(MariaDbServer.Create()));
-
-    private static T StopAtExit<T>(T server) where T : IDisposable
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
-        return server;
-    }
+    // Never disposed: their processes are killed at exit like every launched process, and their
+    // directories go with the test host (TestJanitor).
+    private static readonly Lazy<RedisServer> SharedRedis = new(() => RedisServer.Start(databases: 4096));
+    private static readonly Lazy<MariaDbServer> SharedMariaDb = new(() => MariaDbServer.Create());
 
     public static RedisServer Redis => SharedRedis.Value;
 
@@ -36,7 +32,7 @@ public static class TestServers
 
     internal static bool IsRoot => Environment.UserName == "root";
 
-    /// <summary>Starts a server process; it is killed when the test run ends, whatever happens.</summary>
+    /// <summary>Starts a server process; it is killed when the test run ends, whatever happens (<see cref="TestJanitor"/>).</summary>
     /// <param name="readyLine">If given, returns only once the server has printed a line containing it.</param>
     internal static Process Launch(string file, IEnumerable<string> arguments, string logPath, string? readyLine = null)
     {
@@ -84,7 +80,11 @@ public static class TestServers
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        // Exit handlers do not run when the test host is killed; the watchdog still does its job.
+        TestJanitor.Guard(process);
+        // Only the signal at exit: waiting here for each process to be reaped kept the test host
+        // alive for seconds per server after the run had ended.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Signal(process);
         if (readyLine is not null)
         {
             try
@@ -101,6 +101,18 @@ public static class TestServers
             }
         }
         return process;
+    }
+
+    private static void Signal(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
     }
 
     internal static void Kill(Process process)
@@ -142,7 +154,7 @@ public sealed class RedisServer : IDisposable
 
     /// <summary>Starts a new server. <paramref name="fsync"/> <c>always</c> makes a kill -9 of Redis lose nothing.</summary>
     public static RedisServer Start(int databases = 16, string fsync = "everysec") =>
-        new(TestServers.FreePort(), System.IO.Directory.CreateTempSubdirectory("seckill-redis-").FullName, databases, fsync);
+        new(TestServers.FreePort(), TestJanitor.NewDirectory("redis"), databases, fsync);
 
     /// <summary>The setting value for database <paramref name="database"/> of this server.</summary>
     public string Configuration(int database = 0) => $"127.0.0.1:{Port},defaultDatabase={database}";
@@ -233,7 +245,7 @@ public sealed class MariaDbServer : IDisposable
     private string DataDirectory => Path.Combine(Directory, "data");
 
     public static MariaDbServer Create() =>
-        new(TestServers.FreePort(), System.IO.Directory.CreateTempSubdirectory("seckill-mariadb-").FullName);
+        new(TestServers.FreePort(), TestJanitor.NewDirectory("mariadb"));
 
     /// <summary>Starts the server on its port and data (again, after <see cref="Stop"/>).</summary>
     public void Start()
