@@ -179,7 +179,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         await Eventually.TrueAsync(async () => (await factory.StockAsync(sale.Id)).Sold == 150, "the writer to drain", TimeSpan.FromSeconds(60));
         var stock = await factory.SettledStockAsync(sale.Id);
         Assert.Equal((150L, 150L), (stock.Sold, stock.AwaitingPayment));
-        using var db = mysql.Open(new MySql.Data.MySqlClient.MySqlConnectionStringBuilder(factory.Get<Microsoft.Extensions.Options.IOptions<Seckill.Web.Storage.ClusteredStorageOptions>>().Value.Mysql).Database);
+        using var db = mysql.Open(new MySqlConnector.MySqlConnectionStringBuilder(factory.Get<Microsoft.Extensions.Options.IOptions<Seckill.Web.Storage.ClusteredStorageOptions>>().Value.Mysql!).Database);
         AssertOrdersMatchAnswers(db, sale.Id, during.Select(a => (a.Key, a.Value.OrderId)), Stock);
         output.WriteLine($"acknowledged while MySQL was away: {during.Count} (all 202); writer retries: {retriesWhileAway}; drained: {stock.Sold}");
     }

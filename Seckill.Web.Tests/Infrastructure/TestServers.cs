@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace Seckill.Web.Tests.Infrastructure;
 
@@ -256,8 +256,6 @@ public sealed class MariaDbServer : IDisposable
             "--no-defaults", $"--datadir={DataDirectory}", $"--port={Port}", "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(Directory, "mariadbd.sock")}", $"--pid-file={Path.Combine(Directory, "mariadbd.pid")}",
             "--skip-grant-tables", "--skip-log-bin", "--max-connections=2000", "--innodb-buffer-pool-size=128M",
-            // What README asks of a MariaDB 10.10+ for MySql.Data 8.0.16 (deploy/mariadb/seckill.cnf).
-            "--old-mode=UTF8_IS_UTF8MB3,NO_NULL_COLLATION_IDS",
             // Tests kill the service, never this server's host: the OS keeps what a commit wrote.
             "--innodb-flush-log-at-trx-commit=2",
             .. TestServers.IsRoot ? ["--user=root"] : Array.Empty<string>(),

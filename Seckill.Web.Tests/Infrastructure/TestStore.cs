@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace Seckill.Web.Tests.Infrastructure;
 

@@ -16,15 +16,15 @@ public sealed class SqliteOrderStoreTests() : OrderStoreTests(new StorageSetupFo
 public sealed class MySqlOrderStoreTests() : OrderStoreTests(new StorageSetupFor(StorageMode.Clustered))
 {
     [Fact]
-    public void TheSchemaIsMigratedOnceAndRecordedInTheVersionTable()
+    public async Task TheSchemaIsMigratedOnceAndRecordedInTheVersionTable()
     {
         // A second start (or a second instance) finds the work done and applies nothing again.
-        Database.Migrate();
-        Assert.Equal([1], Database.AppliedVersions());
+        await Database.MigrateAsync(CancellationToken.None);
+        Assert.Equal([1], await Database.AppliedVersionsAsync(CancellationToken.None));
     }
 }
 
-/// <summary>A migrated orders database of one mode, in a store of its own.</summary>
+/// <summary>An orders database of one mode, in a store of its own (migrated by the tests' InitializeAsync).</summary>
 public sealed class StorageSetupFor : IDisposable
 {
     public StorageSetupFor(StorageMode mode)
@@ -33,7 +33,6 @@ public sealed class StorageSetupFor : IDisposable
         Database = mode == StorageMode.Clustered
             ? new MySqlDatabase(Options.Create(new ClusteredStorageOptions { Mysql = Store.Settings["ConnectionStrings:Mysql"] }))
             : new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Store.Settings["Storage:SqlitePath"]! }));
-        Database.Migrate();
     }
 
     public TestStore Store { get; }
@@ -44,7 +43,7 @@ public sealed class StorageSetupFor : IDisposable
 }
 
 /// <summary>The order store's contract, run against each database by the classes above.</summary>
-public abstract class OrderStoreTests : IDisposable
+public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
 {
     private readonly StorageSetupFor _setup;
     private readonly SqlOrderStore _orders;
@@ -60,6 +59,10 @@ public abstract class OrderStoreTests : IDisposable
     protected SqlDatabase Database => _setup.Database;
 
     public void Dispose() => _setup.Dispose();
+
+    public Task InitializeAsync() => Database.MigrateAsync(CancellationToken.None);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private async Task<Sale> SaleAsync(int stock) =>
         await _sales.CreateAsync(new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);

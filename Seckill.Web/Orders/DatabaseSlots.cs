@@ -7,11 +7,12 @@ namespace Seckill.Web.Orders;
 /// of <c>Orders:DatabaseConcurrency</c> slots; the others wait for a slot without holding a thread.
 /// </summary>
 /// <remarks>
-/// Both drivers (MySql.Data 8.0.16, Microsoft.Data.Sqlite) run their "async" calls synchronously,
-/// so every call in the database holds a thread-pool thread until it answers. In a flash sale
-/// thousands of buyers poll their order or pay in the same seconds: unbounded, those calls
-/// blocked every thread, MySQL's connection pool ran dry and each poll opened a new connection,
-/// and every request — refusals included — waited seconds for a thread (BENCHMARKS.md).
+/// In a flash sale thousands of buyers poll their order or pay in the same seconds. Unbounded,
+/// those calls fill the database's connection pool (a new connection per poll once it ran dry)
+/// and, with SQLite, whose calls run synchronously on the caller's thread, every thread-pool
+/// thread, so that every request — refusals included — waited seconds (BENCHMARKS.md). MySQL
+/// calls hold no thread (MySqlConnector), but the bound still keeps the database's work, and the
+/// connections, to a fixed number while the rest wait their turn.
 /// </remarks>
 public sealed class DatabaseSlots(IOptions<OrderOptions> options)
 {

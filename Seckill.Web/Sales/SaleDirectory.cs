@@ -53,9 +53,8 @@ public sealed partial class SaleDirectory(
             Interlocked.Increment(ref _cacheHits);
             return new(cached);
         }
-        // The Lazy holds its lock only while the read is scheduled, never during it (the SQLite
-        // calls complete synchronously): concurrent callers for the id await, none blocks.
-        var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => Task.Run(() => self.ReadAsync(id))), this);
+        // Concurrent callers for the id share the one read and await it.
+        var read = _reads.GetOrAdd(saleId, static (id, self) => new Lazy<Task<Sale?>>(() => self.ReadAsync(id)), this);
         return new(read.Value);
     }
 
@@ -122,6 +121,9 @@ public sealed partial class SaleDirectory(
 
     private async Task<Sale?> ReadAsync(long saleId)
     {
+        // SQLite answers synchronously: yield first, so the read never runs inside the Lazy's
+        // lock (concurrent callers for the id would block on it instead of awaiting).
+        await Task.Yield();
         try
         {
             // A read that finished between this caller's cache miss and its turn here has left

@@ -43,11 +43,6 @@ public static class ClusteredStorage
         services.AddHostedService<ClusteredStorageStartup>();
         services.AddHostedService(provider => provider.GetRequiredService<SoldOutChannel>());
         services.AddHostedService(provider => provider.GetRequiredService<InstanceHeartbeat>());
-
-        // StackExchange.Redis 1.x and MySql.Data's synchronous I/O both want threads ready when a
-        // sale opens, rather than the pool's slow growth (see DEPENDENCIES.md).
-        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
-        ThreadPool.SetMinThreads(Math.Max(workers, 200), Math.Max(completionPorts, 200));
         return builder;
     }
 }

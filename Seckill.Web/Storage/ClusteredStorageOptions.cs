@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace Seckill.Web.Storage;
 

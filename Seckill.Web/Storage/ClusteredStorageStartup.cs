@@ -27,19 +27,11 @@ public sealed partial class ClusteredStorageStartup(
         await redis.ConnectAsync();
         try
         {
-            mysql.Migrate();
+            await mysql.MigrateAsync(cancellationToken);
         }
         catch (DbException e)
         {
             throw new InvalidOperationException($"{ClusteredStorageOptions.MysqlKey}: cannot reach MySQL: {e.Message}", e);
-        }
-        catch (InvalidCastException e)
-        {
-            // MySql.Data 8.0.16 reads SHOW COLLATION at every connect and fails on the id-less
-            // collations MariaDB lists since 10.10 (MySQL bug #109331).
-            throw new InvalidOperationException(
-                $"{ClusteredStorageOptions.MysqlKey}: the server lists collations without ids (MariaDB 10.10+), which MySql.Data 8.0.16 cannot read. " +
-                "Start MariaDB with old_mode=UTF8_IS_UTF8MB3,NO_NULL_COLLATION_IDS (deploy/mariadb/seckill.cnf).", e);
         }
 
         ids.AdvancePast(await orders.MaxOrderIdAsync(cancellationToken));

@@ -2,7 +2,7 @@ using System.Data;
 using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Storage.MySql;
@@ -14,15 +14,10 @@ namespace Seckill.Web.Storage.MySql;
 /// Thread-safe: every caller opens its own (pooled) connection. Transactions run at READ
 /// COMMITTED; rows about to change are read <c>FOR UPDATE</c>, and the sale's <c>sold</c> counter
 /// only ever changes through guarded updates, so nothing depends on snapshot reads.
-/// MySql.Data 8.0.16's async methods complete synchronously (see DEPENDENCIES.md): the stores call
-/// it synchronously and are kept off the purchase path.
+/// MySqlConnector is asynchronous all the way: a call waiting on MySQL holds no thread.
 /// </remarks>
 public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : SqlDatabase
 {
-    private const int DuplicateKey = 1062;
-    private const int LockWaitTimeout = 1205;
-    private const int Deadlock = 1213;
-
     // Each entry is one schema version; append, never edit a shipped one. MySQL commits DDL as
     // it goes, so every step is written to be re-run safely (IF NOT EXISTS) should a crash
     // land between a step and its version row.
@@ -84,51 +79,48 @@ public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : S
 
     private readonly string _connectionString = options.Value.Mysql!;
 
-    public override DbConnection Open()
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new MySqlConnection(_connectionString);
-        connection.Open();
+        await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
-    public override DbTransaction Begin(DbConnection connection) => connection.BeginTransaction(IsolationLevel.ReadCommitted);
+    public override async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await ((MySqlConnection)connection).BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
     public override string ForUpdate => " FOR UPDATE";
 
-    public override bool IsUniqueViolation(DbException error) => error is MySqlException { Number: DuplicateKey };
+    public override bool IsUniqueViolation(DbException error) => error is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
 
-    public override bool IsTransient(DbException error) => error is MySqlException { Number: Deadlock or LockWaitTimeout };
+    public override bool IsTransient(DbException error) =>
+        error is MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout };
 
     public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT LAST_INSERT_ID();";
 
-    // Not INSERT IGNORE: its duplicate-key warning trips MySql.Data 8.0.16 against MariaDB.
-    public override string InsertBlacklistEntryUnlessPresent =>
-        "INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON DUPLICATE KEY UPDATE user_id = user_id";
+    public override string InsertBlacklistEntryUnlessPresent => "INSERT IGNORE INTO blacklist (user_id, added_at) VALUES (@userId, @at)";
 
     /// <summary>
     /// Migrates under a named lock, so instances starting together take turns; the first one
     /// does the work and the others find it done.
     /// </summary>
-    public override void Migrate()
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        if (connection.ExecuteScalar<long?>("SELECT GET_LOCK('seckill_schema', 60)") != 1)
+        await using var connection = await OpenAsync(cancellationToken);
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT GET_LOCK('seckill_schema', 60)", cancellationToken: cancellationToken)) != 1)
         {
             throw new TimeoutException("Another instance has held the schema lock for 60 s.");
         }
         try
         {
-            // Checked rather than CREATE ... IF NOT EXISTS: MySql.Data 8.0.16 fails reading the
-            // warning MariaDB raises for an existing table.
-            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_version'") == 0)
-            {
-                connection.Execute("CREATE TABLE schema_version (version INT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL) ENGINE = InnoDB");
-            }
-            ApplyMigrations(connection, null, Migrations);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL) ENGINE = InnoDB",
+                cancellationToken: cancellationToken));
+            await ApplyMigrationsAsync(connection, null, Migrations, cancellationToken);
         }
         finally
         {
-            connection.Execute("SELECT RELEASE_LOCK('seckill_schema')");
+            await connection.ExecuteAsync("SELECT RELEASE_LOCK('seckill_schema')");
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
     /// Pub/sub channels belong to the whole server, not to a logical database: channel names
     /// carry the pool's database number, so that pools sharing one Redis do not hear each other.
     /// </summary>
-    public string PoolChannel(string name) => $"seckill:{Pool.Database}:{name}";
+    public RedisChannel PoolChannel(string name) => RedisChannel.Literal($"seckill:{Pool.Database}:{name}");
 
     /// <summary>The shard Redis's address, as the instance announces it in its heartbeat.</summary>
     public string ShardEndpoint => options.Value.Shard!;

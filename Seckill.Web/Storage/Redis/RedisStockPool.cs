@@ -18,7 +18,7 @@ namespace Seckill.Web.Storage.Redis;
 /// </remarks>
 public sealed class RedisStockPool(RedisConnections redis) : IStockPool
 {
-    private static readonly RedisScript Take = new("""
+    private const string Take = """
         local recorded = redis.call('HGET', KEYS[2], ARGV[1])
         if recorded then return tonumber(string.match(recorded, ':(%d+)$')) end
         local units = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -27,14 +27,14 @@ public sealed class RedisStockPool(RedisConnections redis) : IStockPool
         redis.call('DECRBY', KEYS[1], taken)
         redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ':' .. taken)
         return taken
-        """);
+        """;
 
-    private static readonly RedisScript Put = new("""
+    private const string Put = """
         if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
           redis.call('INCRBY', KEYS[1], tonumber(ARGV[2]))
         end
         return 0
-        """);
+        """;
 
     private readonly ConcurrentDictionary<long, SaleKeys> _keys = new();
 
@@ -54,7 +54,7 @@ public sealed class RedisStockPool(RedisConnections redis) : IStockPool
     public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance)
     {
         var keys = Keys(saleId);
-        return (long)await Guard(Take.EvaluateAsync(redis.Pool, [keys.Pool, keys.Transit], [transferId, maxUnits, toInstance]));
+        return (long)await Guard(redis.Pool.ScriptEvaluateAsync(Take, [keys.Pool, keys.Transit], [transferId, maxUnits, toInstance]));
     }
 
     public async ValueTask CompleteTransferAsync(long saleId, long transferId) =>
@@ -73,7 +73,7 @@ public sealed class RedisStockPool(RedisConnections redis) : IStockPool
     public async ValueTask PutAsync(long saleId, long units, long transferId)
     {
         var keys = Keys(saleId);
-        await Guard(Put.EvaluateAsync(redis.Pool, [keys.Pool, keys.Returned], [transferId, units]));
+        await Guard(redis.Pool.ScriptEvaluateAsync(Put, [keys.Pool, keys.Returned], [transferId, units]));
     }
 
     public async ValueTask<long> GetAsync(long saleId)

@@ -28,7 +28,7 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
 {
     private const string UnconfirmedKey = "seckill:unconfirmed";
 
-    private static readonly RedisScript Reserve = new("""
+    private const string Reserve = """
         local held = redis.call('HGET', KEYS[2], ARGV[1])
         local available = tonumber(redis.call('HGET', KEYS[1], 'available') or '0')
         if held then return {2, held, available} end
@@ -39,42 +39,42 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
         redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
         redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
         return {0, '0', available - quantity}
-        """);
+        """;
 
     // ARGV: triples of (order id, quantity, index in KEYS of the sale's stock hash).
-    private static readonly RedisScript Confirm = new("""
+    private const string Confirm = """
         for i = 1, #ARGV, 3 do
           if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
             redis.call('HINCRBY', KEYS[tonumber(ARGV[i + 2])], 'reserved', -tonumber(ARGV[i + 1]))
           end
         end
         return 0
-        """);
+        """;
 
     // Only a reservation still unconfirmed holds units; failing one twice returns nothing. The
     // mark goes only if it is this order's: a late failure must not free a newer order's mark.
-    private static readonly RedisScript Fail = new("""
+    private const string Fail = """
         if redis.call('HDEL', KEYS[3], ARGV[1]) == 1 then
           redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(ARGV[3]))
           if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[1], 'available', tonumber(ARGV[3])) end
         end
         if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
         return 0
-        """);
+        """;
 
-    private static readonly RedisScript ReleaseMark = new("""
+    private const string ReleaseMark = """
         if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
         return 0
-        """);
+        """;
 
-    private static readonly RedisScript Receive = new("""
+    private const string Receive = """
         if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
           redis.call('HINCRBY', KEYS[1], 'available', tonumber(ARGV[2]))
         end
         return 0
-        """);
+        """;
 
-    private static readonly RedisScript Send = new("""
+    private const string Send = """
         local sent = redis.call('HGET', KEYS[2], ARGV[1])
         if sent then return tonumber(sent) end
         local available = tonumber(redis.call('HGET', KEYS[1], 'available') or '0')
@@ -83,7 +83,7 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
         redis.call('HINCRBY', KEYS[1], 'available', -taken)
         redis.call('HSET', KEYS[2], ARGV[1], taken)
         return taken
-        """);
+        """;
 
     private static readonly RedisValue[] StockFields = ["available", "reserved"];
 
@@ -208,8 +208,9 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
             int.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[4], CultureInfo.InvariantCulture));
     }
 
-    private Task<RedisResult> Run(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
-        Guard(script.EvaluateAsync(redis.Shard, keys, values));
+    // The client sends a script by its hash once the server has it, and in full after a NOSCRIPT.
+    private Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values) =>
+        Guard(redis.Shard.ScriptEvaluateAsync(script, keys, values));
 
     private static Task<T> Guard<T>(Task<T> call) => RedisCalls.Guard(call, "shard");
 }

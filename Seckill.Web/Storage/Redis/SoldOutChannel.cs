@@ -21,7 +21,9 @@ public sealed partial class SoldOutChannel(
     private const string SoldOutPrefix = "sold_out:";
     private const string StockBackPrefix = "stock_back:";
 
-    private RedisChannel Channel => redis.PoolChannel("sold-out");
+    private RedisChannel Channel => _channel ??= redis.PoolChannel("sold-out");
+
+    private RedisChannel? _channel;
 
     public void SoldOut(long saleId) => Publish(SoldOutPrefix, saleId);
 

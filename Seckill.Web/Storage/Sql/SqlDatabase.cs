@@ -9,17 +9,22 @@ namespace Seckill.Web.Storage.Sql;
 /// <see cref="SqlBlacklistStore"/>): SQLite in embedded mode, MySQL (MariaDB) in clustered mode.
 /// The stores' SQL is common to both; this class holds the few places where they differ.
 /// </summary>
-/// <remarks>Implementations are thread-safe: every caller opens its own (pooled) connection.</remarks>
+/// <remarks>
+/// Implementations are thread-safe: every caller opens its own (pooled) connection. Every call is
+/// asynchronous: with MySqlConnector it waits on the network without a thread; Microsoft.Data.Sqlite
+/// completes its calls synchronously (SQLite is a library in this process), which is why the
+/// buyers' database calls are bounded (<c>Orders/DatabaseSlots</c>).
+/// </remarks>
 public abstract class SqlDatabase
 {
     /// <summary>An open connection; the caller disposes it.</summary>
-    public abstract DbConnection Open();
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// A transaction in which a row read with <see cref="ForUpdate"/> stays as read until commit,
     /// so read-then-update is atomic against every other writer.
     /// </summary>
-    public abstract DbTransaction Begin(DbConnection connection);
+    public abstract Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Appended to a SELECT of rows the transaction is about to change (row lock where the database has them).</summary>
     public abstract string ForUpdate { get; }
@@ -37,16 +42,16 @@ public abstract class SqlDatabase
     /// Runs <paramref name="work"/> in a transaction of its own and commits it, again from the
     /// start (up to a few times) when the database refuses it as <see cref="IsTransient"/>.
     /// </summary>
-    public T InTransaction<T>(Func<DbConnection, DbTransaction, T> work)
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                using var connection = Open();
-                using var transaction = Begin(connection);
-                var result = work(connection, transaction);
-                transaction.Commit();
+                await using var connection = await OpenAsync(cancellationToken);
+                await using var transaction = await BeginAsync(connection, cancellationToken);
+                var result = await work(connection, transaction);
+                await transaction.CommitAsync(cancellationToken);
                 return result;
             }
             catch (DbException e) when (attempt < 5 && IsTransient(e))
@@ -63,24 +68,27 @@ public abstract class SqlDatabase
     public abstract string InsertBlacklistEntryUnlessPresent { get; }
 
     /// <summary>Creates or migrates the schema to the current version, recorded in <c>schema_version</c>.</summary>
-    public abstract void Migrate();
+    public abstract Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>The versions applied so far, oldest first.</summary>
-    public IReadOnlyList<int> AppliedVersions()
+    public async Task<IReadOnlyList<int>> AppliedVersionsAsync(CancellationToken cancellationToken)
     {
-        using var connection = Open();
-        return connection.Query<int>("SELECT version FROM schema_version ORDER BY version").AsList();
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<int>(new CommandDefinition(
+            "SELECT version FROM schema_version ORDER BY version", cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Runs each step above the stored version and records it; <paramref name="transaction"/> may be null where DDL cannot be transactional.</summary>
-    protected static void ApplyMigrations(DbConnection connection, IDbTransaction? transaction, IReadOnlyList<string> migrations)
+    protected static async Task ApplyMigrationsAsync(DbConnection connection, IDbTransaction? transaction, IReadOnlyList<string> migrations,
+        CancellationToken cancellationToken)
     {
-        var current = Dapper.SqlMapper.ExecuteScalar<long?>(connection, "SELECT MAX(version) FROM schema_version", transaction: transaction) ?? 0;
+        var current = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT MAX(version) FROM schema_version", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
         for (var version = (int)current + 1; version <= migrations.Count; version++)
         {
-            Dapper.SqlMapper.Execute(connection, migrations[version - 1], transaction: transaction);
-            Dapper.SqlMapper.Execute(connection, "INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)",
-                new { version, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction);
+            await connection.ExecuteAsync(new CommandDefinition(migrations[version - 1], transaction: transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)",
+                new { version, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
         }
     }
 }

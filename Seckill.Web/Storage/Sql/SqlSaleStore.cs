@@ -18,7 +18,7 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 
     public async Task<Sale> CreateAsync(NewSale sale, CancellationToken cancellationToken)
     {
-        await using var connection = db.Open();
+        await using var connection = await db.OpenAsync(cancellationToken);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             db.InsertSaleReturningId,
             new
@@ -35,7 +35,7 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 
     public async Task<Sale?> FindAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var connection = db.Open();
+        await using var connection = await db.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<SaleRow>(new CommandDefinition(
             $"SELECT {Columns} FROM sales WHERE id = @saleId", new { saleId }, cancellationToken: cancellationToken));
         return row?.ToSale();
@@ -43,14 +43,14 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 
     public async Task<IReadOnlyList<long>> ListIdsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = db.Open();
+        await using var connection = await db.OpenAsync(cancellationToken);
         var ids = await connection.QueryAsync<long>(new CommandDefinition("SELECT id FROM sales", cancellationToken: cancellationToken));
         return ids.AsList();
     }
 
     public async Task<IReadOnlyList<Sale>> ListEndingAfterAsync(DateTimeOffset after, CancellationToken cancellationToken)
     {
-        await using var connection = db.Open();
+        await using var connection = await db.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<SaleRow>(new CommandDefinition(
             $"SELECT {Columns} FROM sales WHERE ends_at > @after ORDER BY id",
             new { after = after.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));

@@ -81,15 +81,17 @@ public sealed class SqliteDatabase : SqlDatabase
 
     public string Path { get; }
 
-    public override DbConnection Open()
+    // Microsoft.Data.Sqlite runs these calls synchronously (SQLite is in-process); the await is cheap.
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
     // BEGIN IMMEDIATE: the write lock is taken at once, so every read inside is already exclusive.
-    public override DbTransaction Begin(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
+    public override Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
     public override string ForUpdate => "";
 
@@ -105,15 +107,15 @@ public sealed class SqliteDatabase : SqlDatabase
     public override string InsertBlacklistEntryUnlessPresent =>
         "INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON CONFLICT (user_id) DO NOTHING";
 
-    public override void Migrate()
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        using var connection = Open();
+        await using var connection = await OpenAsync(cancellationToken);
         // WAL lets readers run beside the writer; FULL makes every commit durable before a 201.
-        connection.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-        connection.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
-        using var transaction = connection.BeginTransaction();
-        ApplyMigrations(connection, transaction, Migrations);
-        transaction.Commit();
+        await connection.ExecuteAsync("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
+        await using var transaction = await BeginAsync(connection, cancellationToken);
+        await ApplyMigrationsAsync(connection, transaction, Migrations, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 }

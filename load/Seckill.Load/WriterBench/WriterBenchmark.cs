@@ -51,12 +51,12 @@ public static class WriterBenchmark
         }
 
         var db = new MySqlDatabase(Options.Create(new ClusteredStorageOptions { Mysql = mysql }));
-        db.Migrate();
-        CreateSeedTables(db);
+        await db.MigrateAsync(CancellationToken.None);
+        await CreateSeedTablesAsync(db);
         Console.WriteLine($"{orders} orders per run, {concurrency} concurrent requests, writer batches of up to {batch}; {rounds} rounds, alternating");
         for (var round = 1; round <= rounds; round++)
         {
-            var seed = RunPerOrder(db, orders, concurrency);
+            var seed = await RunPerOrderAsync(db, orders, concurrency);
             var ours = await RunBatchedAsync(db, orders, concurrency, batch);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {round}: per order {seed.Rate,8:0} orders/s ({seed.Conflicts} optimistic-lock retries) | batched {ours.Rate,8:0} orders/s ({ours.Batches} transactions) | ratio {ours.Rate / seed.Rate:0.0}x"));
@@ -68,69 +68,64 @@ public static class WriterBenchmark
 
     /// <summary>The seed design's tables: a sale row with a version column, and orders shaped and
     /// indexed like ours (one active order per user per sale).</summary>
-    private static void CreateSeedTables(SqlDatabase db)
+    private static async Task CreateSeedTablesAsync(SqlDatabase db)
     {
-        using var c = db.Open();
-        // Not "IF NOT EXISTS": on an existing table that is a warning, and MySql.Data 8.0.16 fails
-        // reading MariaDB's warnings (DEPENDENCIES.md).
-        if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'seed_orders'") > 0)
-        {
-            return;
-        }
-        c.Execute("""
-            CREATE TABLE seed_sales (
+        await using var c = await db.OpenAsync(CancellationToken.None);
+        await c.ExecuteAsync("""
+            CREATE TABLE IF NOT EXISTS seed_sales (
                 id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
                 total_stock INT NOT NULL, sold INT NOT NULL DEFAULT 0, version BIGINT NOT NULL DEFAULT 0
             ) ENGINE = InnoDB;
-            CREATE TABLE seed_orders LIKE orders;
+            CREATE TABLE IF NOT EXISTS seed_orders LIKE orders;
             """);
     }
 
-    private static Result RunPerOrder(SqlDatabase db, int orders, int concurrency)
+    /// <summary>The seed design: each request its own transaction, an optimistic lock on the sale row, retried on conflict.</summary>
+    private static async Task<Result> RunPerOrderAsync(SqlDatabase db, int orders, int concurrency)
     {
         long saleId;
-        using (var c = db.Open())
+        await using (var c = await db.OpenAsync(CancellationToken.None))
         {
-            saleId = c.ExecuteScalar<long>("INSERT INTO seed_sales (total_stock) VALUES (@orders); SELECT LAST_INSERT_ID();", new { orders });
+            saleId = await c.ExecuteScalarAsync<long>("INSERT INTO seed_sales (total_stock) VALUES (@orders); SELECT LAST_INSERT_ID();", new { orders });
         }
         long next = 0, conflicts = 0;
         var firstId = saleId * 10_000_000;
         var clock = Stopwatch.StartNew();
-        // MySql.Data runs synchronously (DEPENDENCIES.md): a thread per concurrent request, as the seed's request threads were.
-        var threads = Enumerable.Range(0, concurrency).Select(_ => new Thread(() =>
+        // Each concurrent request on its own connection, as the seed's request threads were.
+        var requests = Enumerable.Range(0, concurrency).Select(async _ =>
         {
-            using var c = db.Open();
+            await using var c = await db.OpenAsync(CancellationToken.None);
             long n;
             while ((n = Interlocked.Increment(ref next)) <= orders)
             {
                 while (true)
                 {
-                    using var tx = c.BeginTransaction();
-                    var sale = c.QuerySingle<(int Total, int Sold, long Version)>("SELECT total_stock, sold, version FROM seed_sales WHERE id = @saleId", new { saleId }, tx);
+                    await using var tx = await c.BeginTransactionAsync();
+                    var sale = await c.QuerySingleAsync<(int Total, int Sold, long Version)>(
+                        "SELECT total_stock, sold, version FROM seed_sales WHERE id = @saleId", new { saleId }, tx);
                     if (sale.Sold + 1 > sale.Total)
                     {
                         throw new InvalidOperationException("the seed sale sold out early");
                     }
-                    var updated = c.Execute("UPDATE seed_sales SET sold = sold + 1, version = version + 1 WHERE id = @saleId AND version = @Version",
+                    var updated = await c.ExecuteAsync("UPDATE seed_sales SET sold = sold + 1, version = version + 1 WHERE id = @saleId AND version = @Version",
                         new { saleId, sale.Version }, tx);
                     if (updated == 0)
                     {
-                        tx.Rollback();
+                        await tx.RollbackAsync();
                         Interlocked.Increment(ref conflicts);
                         continue;
                     }
                     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    c.Execute("""
+                    await c.ExecuteAsync("""
                         INSERT INTO seed_orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at)
                         VALUES (@id, @saleId, @user, 1, 999, 'awaiting_payment', @now, @payBy, @now)
                         """, new { id = firstId + n, saleId, user = n, now, payBy = now + 900_000 }, tx);
-                    tx.Commit();
+                    await tx.CommitAsync();
                     break;
                 }
             }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        }).ToList();
+        await Task.WhenAll(requests);
         return new Result(orders / clock.Elapsed.TotalSeconds, conflicts, orders);
     }
 
