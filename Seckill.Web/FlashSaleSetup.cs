@@ -31,9 +31,11 @@ public static class FlashSaleSetup
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderWriter>();
         services.AddSingleton<ReservationReplay>();
+        services.AddSingleton<ShardRecovery>();
 
-        // Started after the storage's own startup services, in this order: unconfirmed
-        // reservations are written before the first request.
+        // Started after the storage's own startup services, in this order: the shard is set from
+        // the database, then its unconfirmed reservations are written, before the first request.
+        services.AddHostedService<StockStartup>();
         services.AddHostedService(provider => provider.GetRequiredService<ReservationReplay>());
         services.AddHostedService(provider => provider.GetRequiredService<OrderWriter>());
         services.AddHostedService<ExpiryJob>();

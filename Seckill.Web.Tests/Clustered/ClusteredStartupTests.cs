@@ -77,7 +77,7 @@ public sealed class ClusteredStartupTests
         {
             Shard = factory.Store.Settings["Redis:Shard"], Pool = factory.Store.Settings["Redis:Pool"],
         }));
-        await other.ConnectAsync();
+        await other.ConnectAsync(await factory.Get<Seckill.Web.Storage.MySql.MySqlDatabase>().ClusterIdAsync(CancellationToken.None));
         await other.PoolSubscriber.PublishAsync(other.PoolChannel("sold-out"), $"stock_back:{sale.Id}");
         await Eventually.TrueAsync(() => Task.FromResult(!board.IsSoldOut(sale.Id)), "the flag to clear");
 

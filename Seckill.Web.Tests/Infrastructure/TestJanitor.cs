@@ -62,7 +62,10 @@ public static class TestJanitor
     {
         var start = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
+        // A hangup or interrupt sent to the test run's whole process group (its terminal or runner
+        // going away) would end a shell but not the servers, which handle those signals: the
+        // watchdogs ignore them and outlive the host as they must.
+        start.ArgumentList.Add("trap '' HUP INT\n" + script);
         start.ArgumentList.Add(name); // $0: what ps and /proc/<pid>/cmdline show
         start.ArgumentList.Add(host.ToString());
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");

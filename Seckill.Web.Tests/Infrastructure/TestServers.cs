@@ -180,6 +180,33 @@ public sealed class RedisServer : IDisposable
     /// <summary>SIGKILL, no chance to save anything.</summary>
     public void Kill() => TestServers.Kill(_process);
 
+    /// <summary>Bytes in the AOF file the server is appending its writes to now.</summary>
+    public long AofLength => new FileInfo(IncrementalAof()).Length;
+
+    /// <summary>
+    /// Kills the server (SIGKILL) and starts it again from the first <paramref name="keep"/> bytes
+    /// of its AOF: a Redis that lost its last writes (an <c>everysec</c> fsync cut short by a host
+    /// crash, or writes postponed behind a slow disk), which replays a prefix of what it answered.
+    /// </summary>
+    public void RestartWithoutWritesAfter(long keep)
+    {
+        Kill();
+        using (var aof = new FileStream(IncrementalAof(), FileMode.Open, FileAccess.Write))
+        {
+            aof.SetLength(Math.Min(keep, aof.Length));
+        }
+        _process = Run();
+    }
+
+    // Redis 7 appends to the "incr" file its manifest names (the last one, after a rewrite).
+    private string IncrementalAof()
+    {
+        var folder = Path.Combine(Directory, "appendonlydir");
+        var name = File.ReadAllLines(Path.Combine(folder, "appendonly.aof.manifest"))
+            .Last(line => line.EndsWith(" type i", StringComparison.Ordinal)).Split(' ')[1];
+        return Path.Combine(folder, name);
+    }
+
     /// <summary>Sends one command (space-separated words) and returns the raw reply.</summary>
     public string Command(string command)
     {

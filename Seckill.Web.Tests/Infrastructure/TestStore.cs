@@ -106,6 +106,17 @@ public sealed class TestStore : IDisposable
         }
     }
 
+    /// <summary>Drops the MySQL database and creates it again, empty, under the same name (a reset or a restore).</summary>
+    public void RecreateDatabase()
+    {
+        var name = new MySqlConnectionStringBuilder(_mysql ?? throw new InvalidOperationException("only a clustered store has a MySQL database")).Database;
+        MySqlConnection.ClearAllPools();
+        using var server = TestServers.MariaDb.Open("mysql");
+        using var command = server.CreateCommand();
+        command.CommandText = $"DROP DATABASE {name}; CREATE DATABASE {name}";
+        command.ExecuteNonQuery();
+    }
+
     private sealed class Hold(DbConnection connection, DbTransaction transaction) : IDisposable
     {
         public void Dispose()

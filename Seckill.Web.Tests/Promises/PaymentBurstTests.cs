@@ -119,10 +119,11 @@ public sealed class PaymentBurstTests
 
         public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
 
-        public Task<IReadOnlyList<(long OrderId, long UserId, int Quantity)>> ListActiveAsync(long saleId, CancellationToken cancellationToken) =>
-            inner.ListActiveAsync(saleId, cancellationToken);
+        public Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
+            inner.ListBuyersAsync(saleId, shardId, cancellationToken);
 
-        public Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken) => inner.RecomputeSoldAsync(saleId, cancellationToken);
+        public Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken) =>
+            inner.FindWrittenAsync(orderIds, cancellationToken);
 
         public Task<long> MaxOrderIdAsync(CancellationToken cancellationToken) => inner.MaxOrderIdAsync(cancellationToken);
 

@@ -25,15 +25,14 @@ public class CheckoutTests
     private sealed class Parts
     {
         public readonly SoldOutBoard SoldOut = new();
-        public readonly InProcessStockShard Shard = new();
+        public readonly InProcessStockShard Shard = new(Options.Create(new InstanceOptions()));
         public readonly GatedPool Pool = new();
         public readonly Checkout Checkout;
 
         public Parts(double refillRatio)
         {
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
-            var allocator = new Allocator(Pool, Shard, SoldOut, ids,
-                Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }), Options.Create(new InstanceOptions()));
+            var allocator = new Allocator(Pool, Shard, SoldOut, ids, Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
             // Storage is never reached: the sale is pinned in memory .
             var database = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" }));
             var gate = Options.Create(new GateOptions());
@@ -42,7 +41,7 @@ public class CheckoutTests
             var now = DateTimeOffset.UtcNow;
             sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
             var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
-            var restock = new Restock(Pool, Shard, SoldOut, new NoSoldOutBroadcast(), NullLogger<Restock>.Instance);
+            var restock = new Restock(Shard, SoldOut, new NoSoldOutBroadcast(), NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
@@ -59,16 +58,15 @@ public class CheckoutTests
         public TaskCompletionSource TakeReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ValueTask SeedAsync(long saleId, long units) => _inner.SeedAsync(saleId, units);
-        public ValueTask PutAsync(long saleId, long units, long transferId) => _inner.PutAsync(saleId, units, transferId);
+        public void Add(long saleId, long units) => _inner.Add(saleId, units);
         public ValueTask<long> GetAsync(long saleId) => _inner.GetAsync(saleId);
         public ValueTask CompleteTransferAsync(long saleId, long transferId) => _inner.CompleteTransferAsync(saleId, transferId);
         public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) => _inner.ListInTransitAsync(saleId);
-        public ValueTask PingAsync() => _inner.PingAsync();
+        public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) => _inner.HoldingsAsync(shardId, cancellationToken);
 
-        public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance)
+        public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toShard)
         {
-            var taken = await _inner.TakeAsync(saleId, maxUnits, transferId, toInstance);
+            var taken = await _inner.TakeAsync(saleId, maxUnits, transferId, toShard);
             if (taken > 0 && Interlocked.Exchange(ref _gated, 1) == 0)
             {
                 TakeReached.SetResult();
@@ -83,7 +81,7 @@ public class CheckoutTests
     {
         // All 10 units in the pool; the first refill takes them all and stalls in transit.
         var parts = new Parts(refillRatio: 1);
-        await parts.Pool.SeedAsync(SaleId, 10);
+        parts.Pool.Add(SaleId, 10);
 
         var first = parts.Checkout.PurchaseAsync(SaleId, userId: 1, quantity: 1, token: null).AsTask();
         await parts.Pool.TakeReached.Task;
@@ -105,14 +103,14 @@ public class CheckoutTests
     {
         var parts = new Parts(refillRatio: 1);
         parts.Pool.Release.SetResult();
-        await parts.Pool.SeedAsync(SaleId, 1);
+        parts.Pool.Add(SaleId, 1);
 
         Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 1, 1, token: null)).Status);
         Assert.Equal(PurchaseStatus.SoldOut, (await parts.Checkout.PurchaseAsync(SaleId, 2, 1, token: null)).Status);
         Assert.True(parts.SoldOut.IsSoldOut(SaleId));
 
         // Stock coming back clears the flag and sells.
-        await parts.Pool.PutAsync(SaleId, 1, transferId: 9);
+        parts.Pool.Add(SaleId, 1); // an order ended: its unit is back in the pool
         parts.SoldOut.StockReturned(SaleId);
         Assert.Equal(PurchaseStatus.Queued, (await parts.Checkout.PurchaseAsync(SaleId, 3, 1, token: null)).Status);
     }

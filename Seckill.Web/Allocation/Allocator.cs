@@ -11,11 +11,9 @@ namespace Seckill.Web.Allocation;
 /// shards is the cluster allocator's job; this is the single-instance part of it.)
 /// </summary>
 /// <remarks>Thread-safe: each move is a take from the pool then an add to the shard, each atomic.</remarks>
-public sealed class Allocator(
-    IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options, IOptions<InstanceOptions> instance)
+public sealed class Allocator(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options)
 {
     private readonly AllocationOptions _options = options.Value;
-    private readonly int _instanceId = instance.Value.InstanceId;
 
     /// <summary>
     /// Per sale, moves to this shard go one at a time: a buyer who needs a refill while one is under
@@ -79,42 +77,19 @@ public sealed class Allocator(
 
     /// <summary>
     /// Units taken from the pool that no shard holds yet: the "in transit" term of the conservation
-    /// law. A transfer this shard already applied but the pool has not yet completed is on the shard.
+    /// law. A transfer this shard already applied but the ledger has not yet completed is on the shard.
     /// </summary>
     public async ValueTask<long> InTransitAsync(long saleId)
     {
         long units = 0;
         foreach (var transfer in await pool.ListInTransitAsync(saleId))
         {
-            if (transfer.InstanceId != _instanceId || !await shard.HasReceivedAsync(saleId, transfer.TransferId))
+            if (transfer.ShardId != shard.Id || !await shard.HasReceivedAsync(saleId, transfer.TransferId))
             {
                 units += transfer.Units;
             }
         }
         return units;
-    }
-
-    /// <summary>
-    /// Finishes the moves to this shard that a crash interrupted: each is applied here at most once
-    /// (by its transfer id) and then completed in the pool. Returns the units that landed now.
-    /// </summary>
-    public async ValueTask<long> ResumeTransfersAsync(long saleId)
-    {
-        long landed = 0;
-        foreach (var transfer in await pool.ListInTransitAsync(saleId))
-        {
-            if (transfer.InstanceId != _instanceId)
-            {
-                continue;
-            }
-            if (!await shard.HasReceivedAsync(saleId, transfer.TransferId))
-            {
-                await shard.AddAsync(saleId, transfer.Units, transfer.TransferId);
-                landed += transfer.Units;
-            }
-            await pool.CompleteTransferAsync(saleId, transfer.TransferId);
-        }
-        return landed;
     }
 
     /// <summary>
@@ -131,10 +106,10 @@ public sealed class Allocator(
             return 0;
         }
         var transferId = ids.Next();
-        // The pool records the units as in transit to this shard in the same step that takes
-        // them, and the shard applies the transfer id at most once: a crash anywhere here
-        // leaves a record that ResumeTransfersAsync finishes at the next start.
-        var taken = await pool.TakeAsync(saleId, units, transferId, _instanceId);
+        // The ledger records the units as in transit to this shard in the same transaction that
+        // takes them from the pool, and the shard applies the transfer id at most once: a crash
+        // anywhere here leaves a record that ShardRecovery counts on the shard at the next start.
+        var taken = await pool.TakeAsync(saleId, units, transferId, shard.Id);
         if (taken > 0)
         {
             await shard.AddAsync(saleId, taken, transferId);

@@ -9,7 +9,8 @@ namespace Seckill.Web.Ops;
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: and its storage does too (503 if not).</summary>
 public static class Health
 {
-    private const string ReadyTag = "ready";
+    /// <summary>The tag of every check <c>/health/ready</c> runs (a mode may add its own, e.g. <c>pool-redis</c>).</summary>
+    public const string ReadyTag = "ready";
 
     public static IServiceCollection AddSeckillHealth(this IServiceCollection services)
     {
@@ -17,9 +18,7 @@ public static class Health
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag])
             .Add(new HealthCheckRegistration("stock-shard",
-                provider => new StockHealthCheck(provider.GetRequiredService<IStockShard>().PingAsync, "This instance's stock shard"), null, [ReadyTag]))
-            .Add(new HealthCheckRegistration("stock-pool",
-                provider => new StockHealthCheck(provider.GetRequiredService<IStockPool>().PingAsync, "The shared stock pool"), null, [ReadyTag]));
+                provider => new StockHealthCheck(provider.GetRequiredService<IStockShard>().PingAsync, "This instance's stock shard"), null, [ReadyTag]));
         return services;
     }
 
@@ -50,8 +49,8 @@ public static class Health
             .ExecuteAsync(context);
     }
 
-    /// <summary>A stock store (shard or pool) answers its ping.</summary>
-    private sealed class StockHealthCheck(Func<ValueTask> ping, string what) : IHealthCheck
+    /// <summary>A stock store (the shard, or the Redis the instances share) answers its ping.</summary>
+    public sealed class StockHealthCheck(Func<ValueTask> ping, string what) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

@@ -25,18 +25,19 @@ public interface IOrderStore
     /// </summary>
     Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken);
 
+    /// <summary>Cancels an active order; its units go back to the pool in the same transaction.</summary>
     Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken);
 
-    /// <summary>Expires up to <paramref name="limit"/> orders whose payment deadline has passed.</summary>
+    /// <summary>Expires up to <paramref name="limit"/> orders whose payment deadline has passed; their units go back to the pool.</summary>
     Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken);
 
     Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
 
-    /// <summary>Active orders of a sale: the user marks a shard must hold after a restart.</summary>
-    Task<IReadOnlyList<(long OrderId, long UserId, int Quantity)>> ListActiveAsync(long saleId, CancellationToken cancellationToken);
+    /// <summary>User → order for the active orders of a sale taken on shard <paramref name="shardId"/>: the marks that shard must hold.</summary>
+    Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken);
 
-    /// <summary>Sets the sale's sold counter from its active orders (the truth) and returns it.</summary>
-    Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken);
+    /// <summary>Which of <paramref name="orderIds"/> are written, whatever their status (a failed row included).</summary>
+    Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken);
 
     /// <summary>The highest order id stored: ids made after a restart must be above it.</summary>
     Task<long> MaxOrderIdAsync(CancellationToken cancellationToken);

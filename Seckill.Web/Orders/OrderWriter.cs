@@ -29,6 +29,9 @@ public sealed partial class OrderWriter(
     private readonly ConcurrentDictionary<long, PendingOrder> _pending = new();
     // Cancelled only when the host gives up waiting for the drain (its shutdown timeout).
     private readonly CancellationTokenSource _abandon = new();
+    // Held while a batch is written and settled, and by ShardRecovery while it reads the truth:
+    // it then sees every reservation either written and settled, or still pending here.
+    private readonly SemaphoreSlim _settling = new(1, 1);
 
     private long _enqueued;
     private long _written;
@@ -54,6 +57,33 @@ public sealed partial class OrderWriter(
 
     /// <summary>The queued order with this id, if it is still waiting to be written.</summary>
     public bool TryGetPending(long orderId, out PendingOrder pending) => _pending.TryGetValue(orderId, out pending!);
+
+    /// <summary>The reservations of <paramref name="shardId"/> queued here and not yet written.</summary>
+    public IReadOnlyList<Reservation> PendingOn(int shardId) =>
+        _pending.Values.Select(pending => pending.Reservation).Where(reservation => reservation.ShardId == shardId).ToList();
+
+    /// <summary>
+    /// Waits until no batch is being written or settled, and keeps it so until the returned handle
+    /// is disposed: what is not written by then stays in <see cref="PendingOn"/>.
+    /// </summary>
+    public async Task<IDisposable> PauseAsync(CancellationToken cancellationToken)
+    {
+        await _settling.WaitAsync(cancellationToken);
+        return new Paused(_settling);
+    }
+
+    private sealed class Paused(SemaphoreSlim settling) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                settling.Release();
+            }
+        }
+    }
 
     /// <summary>How many orders are ahead of this one (itself included) and a time estimate from the measured rate.</summary>
     public (long Position, long EtaMs) PositionOf(PendingOrder pending)
@@ -95,6 +125,7 @@ public sealed partial class OrderWriter(
     public override void Dispose()
     {
         _abandon.Dispose();
+        _settling.Dispose();
         base.Dispose();
     }
 
@@ -135,6 +166,26 @@ public sealed partial class OrderWriter(
     /// to replay the shard's unconfirmed reservations (<see cref="ReservationReplay"/>).
     /// </summary>
     public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations)
+    {
+        try
+        {
+            await _settling.WaitAsync(_abandon.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        try
+        {
+            return await WriteAndSettleAsync(reservations);
+        }
+        finally
+        {
+            _settling.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<OrderWrite>?> WriteAndSettleAsync(IReadOnlyList<Reservation> reservations)
     {
         var writes = await RetryAsync(async () =>
         {

@@ -95,7 +95,7 @@ public sealed class Checkout(
         {
             return new(PurchaseStatus.SoldOut);
         }
-        var reservation = new Reservation(ids.Next(), saleId, userId, (int)quantity, sale.PriceCents * quantity, now.ToUnixTimeMilliseconds());
+        var reservation = new Reservation(ids.Next(), saleId, userId, (int)quantity, sale.PriceCents * quantity, now.ToUnixTimeMilliseconds(), shard.Id);
         return ReserveAsync(sale, reservation, observed);
     }
 
@@ -152,6 +152,10 @@ public sealed class Checkout(
                 return new(PurchaseStatus.AlreadyPurchased, result.ExistingOrderId);
             case ReserveStatus.Insufficient:
                 return PurchaseStatus.SoldOut;
+            case ReserveStatus.Fenced:
+                // The shard lost writes and is being set right from the database (ShardRecovery,
+                // raised by the shard itself): a moment, then the buyer's retry is served.
+                return PurchaseStatus.Unavailable;
         }
 
         if (!writer.TryEnqueue(reservation, out var pending))

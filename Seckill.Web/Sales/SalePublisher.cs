@@ -4,15 +4,14 @@ using Seckill.Web.Stock;
 namespace Seckill.Web.Sales;
 
 /// <summary>
-/// Publishes a sale: stored first (the database is the truth), then its stock goes into the
-/// pool and the warm-up share onto the shard, and only then is it visible to buyers.
+/// Publishes a sale: stored first, with its whole stock in its pool (the database is the truth),
+/// then the warm-up share goes onto the shard, and only then is it visible to buyers.
 /// </summary>
-public sealed class SalePublisher(ISaleStore store, SaleDirectory directory, IStockPool pool, Allocator allocator)
+public sealed class SalePublisher(ISaleStore store, SaleDirectory directory, Allocator allocator)
 {
     public async Task<Sale> PublishAsync(NewSale newSale, CancellationToken cancellationToken)
     {
         var sale = await store.CreateAsync(newSale, cancellationToken);
-        await pool.SeedAsync(sale.Id, sale.Stock);
         await allocator.WarmUpAsync(sale.Id, sale.Stock);
         directory.Know(sale);
         return sale;

@@ -9,6 +9,11 @@ public enum ReserveStatus : byte
     Insufficient,
     /// <summary>The user already holds a reservation or order for this sale.</summary>
     AlreadyHolding,
+    /// <summary>
+    /// The shard's store lost writes (a Redis restarted from an AOF that missed its last second)
+    /// and takes no reservation until <see cref="ShardRecovery"/> has re-derived its counters.
+    /// </summary>
+    Fenced,
 }
 
 /// <param name="ExistingOrderId">With <see cref="ReserveStatus.AlreadyHolding"/>: the order the user holds.</param>
@@ -21,12 +26,38 @@ public readonly record struct ReserveResult(ReserveStatus Status, long ExistingO
 public readonly record struct ShardStock(long Available, long Reserved);
 
 /// <summary>
-/// This instance's share of the stock (in process when embedded, the shard Redis when
+/// What one sale's stock on a shard must be, as <see cref="ShardRecovery"/> worked it out from the
+/// database and the reservations that are still outstanding.
+/// </summary>
+/// <param name="Held">Units the shard holds for the sale by the ledger: moved in, less moved out,
+/// less what its orders took (<see cref="ShardHolding"/>).</param>
+/// <param name="MovesIn">Every transfer the ledger has into this shard: applied here from now on.</param>
+/// <param name="Outstanding">Reservations of the sale on this shard that no order holds yet.</param>
+/// <param name="Buyers">User → order: the active orders of the sale taken on this shard, and the outstanding reservations.</param>
+public sealed record ShardState(
+    long SaleId, long Held, IReadOnlyList<ShardMove> MovesIn, IReadOnlyList<Reservation> Outstanding, IReadOnlyDictionary<long, long> Buyers);
+
+/// <summary>One transfer into a shard, as the ledger records it.</summary>
+public readonly record struct ShardMove(long TransferId, long Units);
+
+/// <summary>
+/// One shard's share of the stock (in process when embedded, the instance's own Redis when
 /// clustered). It also keeps each buyer's mark (one reservation or order per user per sale)
 /// and the reservations not yet confirmed, so that they can be replayed after a crash.
 /// </summary>
+/// <remarks>
+/// Its counters are a fast copy of what the database and the pool's ledger say it holds; when
+/// the store loses writes it fences itself (<see cref="ReserveStatus.Fenced"/>, <see cref="Fenced"/>)
+/// until <see cref="RestoreAsync"/> has set them again from the truth.
+/// </remarks>
 public interface IStockShard
 {
+    /// <summary>This shard's id: the instance id of the instance that owns it.</summary>
+    int Id { get; }
+
+    /// <summary>Raised when the shard finds its store has lost writes and has fenced itself.</summary>
+    event Action? Fenced;
+
     /// <summary>
     /// One atomic step: refuse a user who already holds the sale, refuse if fewer than
     /// <c>Quantity</c> units are available, otherwise decrement and record the reservation.
@@ -51,14 +82,11 @@ public interface IStockShard
     /// <summary>The user's order ended (cancelled, expired): the user may buy again. Units are not touched.</summary>
     ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId);
 
-    /// <summary>Restores a mark for an active order found in the database (startup).</summary>
+    /// <summary>Marks the user as holding <paramref name="orderId"/> (an order the database says they hold).</summary>
     ValueTask RestoreMarkAsync(long saleId, long userId, long orderId);
 
     /// <summary>Receives units from the pool. Applied at most once per <paramref name="transferId"/>.</summary>
     ValueTask AddAsync(long saleId, long units, long transferId);
-
-    /// <summary>Gives back up to <paramref name="maxUnits"/> available units; returns how many were taken.</summary>
-    ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId);
 
     /// <summary>Whether the transfer <paramref name="transferId"/> has been applied here by <see cref="AddAsync"/>.</summary>
     ValueTask<bool> HasReceivedAsync(long saleId, long transferId);
@@ -68,44 +96,20 @@ public interface IStockShard
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
 
+    /// <summary>Takes no reservation until <see cref="LiftFenceAsync"/> (while <see cref="ShardRecovery"/> works).</summary>
+    ValueTask FenceAsync();
+
+    /// <summary>
+    /// Sets one sale's counters, marks and outstanding reservations to <paramref name="state"/>
+    /// (only while fenced: a reservation taken meanwhile would be counted twice).
+    /// Transfers received here that <see cref="ShardState.MovesIn"/> does not list (they landed
+    /// after the ledger was read) keep counting on top of it.
+    /// </summary>
+    ValueTask RestoreAsync(ShardState state);
+
+    /// <summary>Every sale is restored: reservations are taken again.</summary>
+    ValueTask LiftFenceAsync();
+
     /// <summary>Throws <see cref="StockUnavailableException"/> if the shard does not answer.</summary>
-    ValueTask PingAsync();
-}
-
-/// <summary>Units taken from the pool for the shard of <paramref name="InstanceId"/>, not yet completed.</summary>
-public readonly record struct Transfer(long TransferId, long SaleId, int InstanceId, long Units);
-
-/// <summary>
-/// The global pool of a sale's stock not yet on any shard (in process when embedded, the
-/// pool Redis when clustered).
-/// </summary>
-public interface IStockPool
-{
-    /// <summary>
-    /// Sets the pool of a sale that has none yet: at publication, or at startup in a mode whose
-    /// pool did not survive the process. A pool that exists is left as it is.
-    /// </summary>
-    ValueTask SeedAsync(long saleId, long units);
-
-    /// <summary>
-    /// Takes up to <paramref name="maxUnits"/> for the shard of <paramref name="toInstance"/> and
-    /// records them as in transit under <paramref name="transferId"/> until
-    /// <see cref="CompleteTransferAsync"/>; returns how many were taken. Taking again with the same
-    /// id returns the first answer and takes nothing more.
-    /// </summary>
-    ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance);
-
-    /// <summary>The shard has applied the transfer: it stops being in transit.</summary>
-    ValueTask CompleteTransferAsync(long saleId, long transferId);
-
-    /// <summary>Transfers of the sale taken from the pool and not yet completed.</summary>
-    ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);
-
-    /// <summary>Returns units to the pool. Applied at most once per <paramref name="transferId"/>.</summary>
-    ValueTask PutAsync(long saleId, long units, long transferId);
-
-    ValueTask<long> GetAsync(long saleId);
-
-    /// <summary>Throws <see cref="StockUnavailableException"/> if the pool does not answer.</summary>
     ValueTask PingAsync();
 }

@@ -1,68 +1,100 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 
 namespace Seckill.Web.Stock;
 
-/// <summary>The embedded mode's pool: one counter per sale.</summary>
-/// <remarks>Thread-safe and lock-free (interlocked counters). See <see cref="InProcessStockShard"/> on transfer ids.</remarks>
+/// <summary>
+/// A pool and ledger in memory, with the same contract as the database's (<c>Storage/Sql/SqlStockPool</c>):
+/// for tests that drive the stock moves themselves. The service keeps its pool in the database.
+/// </summary>
+/// <remarks>
+/// Thread-safe: one lock per sale, held for a few dictionary operations. Orders are not known
+/// here, so <see cref="HoldingsAsync"/> counts moves only.
+/// </remarks>
 public sealed class InProcessStockPool : IStockPool
 {
-    private readonly ConcurrentDictionary<long, StrongBox<long>> _units = new();
-    private readonly ConcurrentDictionary<long, Transfer> _inTransit = new();
-
-    private StrongBox<long> Counter(long saleId) => _units.GetOrAdd(saleId, static _ => new StrongBox<long>());
-
-    // Nothing here outlives the process, so every seed is the first one.
-    public ValueTask SeedAsync(long saleId, long units)
+    private sealed class SalePool
     {
-        Volatile.Write(ref Counter(saleId).Value, units);
-        return ValueTask.CompletedTask;
+        public long Units;
+        public readonly Dictionary<long, Transfer> Moves = [];
+        public readonly HashSet<long> Landed = [];
     }
 
-    public ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toInstance)
+    private readonly ConcurrentDictionary<long, SalePool> _sales = new();
+
+    private SalePool Pool(long saleId) => _sales.GetOrAdd(saleId, static _ => new SalePool());
+
+    /// <summary>Puts <paramref name="units"/> into the sale's pool (a sale created, or an order ended).</summary>
+    public void Add(long saleId, long units)
     {
-        var taken = Take(saleId, maxUnits);
-        if (taken > 0)
+        var pool = Pool(saleId);
+        lock (pool)
         {
-            _inTransit[transferId] = new Transfer(transferId, saleId, toInstance, taken);
+            pool.Units += units;
         }
-        return new(taken);
+    }
+
+    public ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toShard)
+    {
+        var pool = Pool(saleId);
+        lock (pool)
+        {
+            if (pool.Moves.TryGetValue(transferId, out var recorded))
+            {
+                return new(recorded.Units);
+            }
+            var taken = Math.Min(pool.Units, maxUnits);
+            if (taken <= 0)
+            {
+                return new(0L);
+            }
+            pool.Units -= taken;
+            pool.Moves.Add(transferId, new Transfer(transferId, saleId, toShard, taken));
+            return new(taken);
+        }
     }
 
     public ValueTask CompleteTransferAsync(long saleId, long transferId)
     {
-        _inTransit.TryRemove(transferId, out _);
+        var pool = Pool(saleId);
+        lock (pool)
+        {
+            pool.Landed.Add(transferId);
+        }
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) =>
-        new(_inTransit.Values.Where(transfer => transfer.SaleId == saleId).ToList());
-
-    public ValueTask PingAsync() => ValueTask.CompletedTask;
-
-    private long Take(long saleId, long maxUnits)
+    public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId)
     {
-        var counter = Counter(saleId);
-        long current, taken;
-        do
+        var pool = Pool(saleId);
+        lock (pool)
         {
-            current = Volatile.Read(ref counter.Value);
-            taken = Math.Min(current, maxUnits);
-            if (taken <= 0)
+            return new(pool.Moves.Values.Where(move => !pool.Landed.Contains(move.TransferId)).ToList());
+        }
+    }
+
+    public ValueTask<long> GetAsync(long saleId)
+    {
+        var pool = Pool(saleId);
+        lock (pool)
+        {
+            return new(pool.Units);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken)
+    {
+        var holdings = new List<ShardHolding>();
+        foreach (var (saleId, pool) in _sales)
+        {
+            lock (pool)
             {
-                return 0;
+                var moves = pool.Moves.Values.Where(move => move.ShardId == shardId).Select(move => new ShardMove(move.TransferId, move.Units)).ToList();
+                if (moves.Count > 0)
+                {
+                    holdings.Add(new ShardHolding(saleId, moves.Sum(move => move.Units), moves));
+                }
             }
         }
-        while (Interlocked.CompareExchange(ref counter.Value, current - taken, current) != current);
-        return taken;
+        return new(holdings);
     }
-
-    public ValueTask PutAsync(long saleId, long units, long transferId)
-    {
-        Interlocked.Add(ref Counter(saleId).Value, units);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<long> GetAsync(long saleId) =>
-        new(_units.TryGetValue(saleId, out var counter) ? Volatile.Read(ref counter.Value) : 0L);
 }

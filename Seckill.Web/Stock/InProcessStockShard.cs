@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 
 namespace Seckill.Web.Stock;
@@ -9,10 +10,11 @@ namespace Seckill.Web.Stock;
 /// <remarks>
 /// Thread-safe: each sale has its own lock, held for a few dictionary operations and never
 /// across an await. Nothing here survives the process; in embedded mode stock is re-derived
-/// from the database at startup (<see cref="EmbeddedStockStartup"/>). Received transfer ids are
-/// kept per sale (a handful: warm-up and refills) so a transfer is applied at most once.
+/// from the database at startup (<see cref="ShardRecovery"/>, which fences it meanwhile), and
+/// nothing here can lose writes while the process lives, so it never fences itself. Received transfers are kept per sale (a
+/// handful: warm-up and refills) so a transfer is applied at most once.
 /// </remarks>
-public sealed class InProcessStockShard : IStockShard
+public sealed class InProcessStockShard(IOptions<InstanceOptions> instance) : IStockShard
 {
     private sealed class SaleSlot
     {
@@ -20,10 +22,19 @@ public sealed class InProcessStockShard : IStockShard
         public long Reserved;
         public readonly Dictionary<long, long> OrderByUser = [];
         public readonly Dictionary<long, Reservation> Unconfirmed = [];
-        public readonly HashSet<long> Received = [];
+        public readonly Dictionary<long, long> Received = [];
     }
 
     private readonly ConcurrentDictionary<long, SaleSlot> _sales = new();
+    private volatile bool _fenced;
+
+    public int Id { get; } = instance.Value.InstanceId;
+
+    public event Action? Fenced
+    {
+        add { }
+        remove { }
+    }
 
     private SaleSlot Slot(long saleId) => _sales.GetOrAdd(saleId, static _ => new SaleSlot());
 
@@ -35,6 +46,10 @@ public sealed class InProcessStockShard : IStockShard
         }
         lock (slot)
         {
+            if (_fenced)
+            {
+                return new(new ReserveResult(ReserveStatus.Fenced, 0, slot.Available));
+            }
             if (slot.OrderByUser.TryGetValue(reservation.UserId, out var existing))
             {
                 return new(new ReserveResult(ReserveStatus.AlreadyHolding, existing, slot.Available));
@@ -124,23 +139,12 @@ public sealed class InProcessStockShard : IStockShard
         var slot = Slot(saleId);
         lock (slot)
         {
-            if (slot.Received.Add(transferId))
+            if (slot.Received.TryAdd(transferId, units))
             {
                 slot.Available += units;
             }
         }
         return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId)
-    {
-        var slot = Slot(saleId);
-        lock (slot)
-        {
-            var taken = Math.Min(maxUnits, slot.Available);
-            slot.Available -= taken;
-            return new(taken);
-        }
     }
 
     public ValueTask<bool> HasReceivedAsync(long saleId, long transferId)
@@ -151,8 +155,50 @@ public sealed class InProcessStockShard : IStockShard
         }
         lock (slot)
         {
-            return new(slot.Received.Contains(transferId));
+            return new(slot.Received.ContainsKey(transferId));
         }
+    }
+
+    public ValueTask RestoreAsync(ShardState state)
+    {
+        var slot = Slot(state.SaleId);
+        lock (slot)
+        {
+            // Transfers that landed after the ledger was read count on top of what it says.
+            var landedSince = slot.Received.Where(received => !state.MovesIn.Any(move => move.TransferId == received.Key)).Sum(received => received.Value);
+            foreach (var move in state.MovesIn)
+            {
+                slot.Received[move.TransferId] = move.Units;
+            }
+            foreach (var stale in slot.Unconfirmed.Keys.ToList())
+            {
+                slot.Unconfirmed.Remove(stale);
+            }
+            foreach (var reservation in state.Outstanding)
+            {
+                slot.Unconfirmed[reservation.OrderId] = reservation;
+            }
+            slot.Reserved = state.Outstanding.Sum(reservation => (long)reservation.Quantity);
+            slot.Available = state.Held + landedSince - slot.Reserved;
+            slot.OrderByUser.Clear();
+            foreach (var (userId, orderId) in state.Buyers)
+            {
+                slot.OrderByUser[userId] = orderId;
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FenceAsync()
+    {
+        _fenced = true;
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask LiftFenceAsync()
+    {
+        _fenced = false;
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask PingAsync() => ValueTask.CompletedTask;

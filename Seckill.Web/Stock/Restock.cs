@@ -4,11 +4,11 @@ namespace Seckill.Web.Stock;
 
 /// <summary>
 /// Puts stock back into circulation when it stops being held: a reservation the database
-/// refused goes back to the shard it came from; a cancelled or expired order goes back to the
-/// pool. Either way the buyer's mark is cleared (they may try again) and the sold-out flag drops.
+/// refused goes back to the shard it came from; a cancelled or expired order went back to the
+/// pool with the transaction that ended it. Either way the buyer's mark is cleared (they may try
+/// again) and the sold-out flag drops.
 /// </summary>
-public sealed partial class Restock(
-    IStockPool pool, IStockShard shard, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, ILogger<Restock> log)
+public sealed partial class Restock(IStockShard shard, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, ILogger<Restock> log)
 {
     /// <summary>A reservation that will not become an order (refused, or the writer is shutting down).</summary>
     public ValueTask ReservationFailedAsync(Reservation reservation) => ReservationRefusedAsync(new OrderWrite(reservation, false, null));
@@ -37,12 +37,13 @@ public sealed partial class Restock(
         }
     }
 
+    /// <summary>
+    /// An order ended (cancelled, expired): the transaction that ended it already put its units
+    /// back in the pool; here the buyer may try again and the sold-out flag drops everywhere.
+    /// </summary>
     public async ValueTask OrderEndedAsync(EndedOrder order)
     {
-        // The mark goes first: once the units are back, the buyer may take one of them too.
         await shard.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
-        // The transfer id is the order's: whoever ends it (and retries), the units return once.
-        await pool.PutAsync(order.SaleId, order.Quantity, order.OrderId);
         soldOut.StockReturned(order.SaleId);
         broadcast.StockBack(order.SaleId);
     }

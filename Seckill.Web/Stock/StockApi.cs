@@ -30,7 +30,7 @@ public static class StockApi
 
     private static async Task<Results<Ok<StockResponse>, CachedProblem>> GetAsync(
         string id, SaleDirectory sales, IStockPool pool, IStockShard shard, Allocator allocator, IOrderStore orders,
-        IOptions<InstanceOptions> instance, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var saleId))
         {
@@ -45,6 +45,6 @@ public static class StockApi
         return TypedResults.Ok(new StockResponse(
             sale.Stock, await pool.GetAsync(saleId), shardStock.Available, shardStock.Reserved, await allocator.InTransitAsync(saleId), counts.Sold,
             counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
-            [new ShardStockResponse(instance.Value.InstanceId, shardStock.Available, shardStock.Reserved)]));
+            [new ShardStockResponse(shard.Id, shardStock.Available, shardStock.Reserved)]));
     }
 }

@@ -13,9 +13,10 @@ public static class ClusteredStorage
 {
     /// <summary>
     /// Clustered mode (any of <c>ConnectionStrings:Mysql</c>, <c>Redis:Pool</c>, <c>Redis:Shard</c>
-    /// set; then all three are required): orders in MySQL, the pool in the shared Redis, this
-    /// instance's shard in its own Redis. Everything above these interfaces is the same code as
-    /// in the embedded mode.
+    /// set; then all three are required): orders, pools and the ledger of stock moves in MySQL,
+    /// this instance's shard in its own Redis, and the shared Redis for what the instances tell
+    /// each other (heartbeats, the sold-out broadcast). Everything above these interfaces is the
+    /// same code as in the embedded mode.
     /// </summary>
     public static WebApplicationBuilder AddClusteredStorage(this WebApplicationBuilder builder)
     {
@@ -31,18 +32,23 @@ public static class ClusteredStorage
         services.AddSingleton<IOrderStore, SqlOrderStore>();
         services.AddSingleton<IBlacklistStore, SqlBlacklistStore>();
 
+        services.AddSingleton<IStockPool, SqlStockPool>();
+
         services.AddSingleton<RedisConnections>();
-        services.AddSingleton<IStockPool, RedisStockPool>();
         services.AddSingleton<IStockShard, RedisStockShard>();
         services.AddSingleton<SoldOutChannel>();
         services.AddSingleton<ISoldOutBroadcast>(provider => provider.GetRequiredService<SoldOutChannel>());
         services.AddSingleton<InstanceHeartbeat>();
 
-        // Hosted services start in registration order: connections and schema, then the stock
-        // left mid-move by a crash, then the broadcast and the heartbeat.
+        // Hosted services start in registration order: schema and connections, then the shard
+        // set right from the database, then the broadcast and the heartbeat.
         services.AddHostedService<ClusteredStorageStartup>();
         services.AddHostedService(provider => provider.GetRequiredService<SoldOutChannel>());
         services.AddHostedService(provider => provider.GetRequiredService<InstanceHeartbeat>());
+
+        services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("pool-redis",
+            provider => new Ops.Health.StockHealthCheck(provider.GetRequiredService<RedisConnections>().PingPoolAsync, "The Redis the instances share"),
+            null, [Ops.Health.ReadyTag]));
         return builder;
     }
 }

@@ -9,7 +9,8 @@ namespace Seckill.Web.Storage;
 public static class EmbeddedStorage
 {
     /// <summary>
-    /// Embedded mode (no connection strings): orders in a SQLite file, pool and shard in process.
+    /// Embedded mode (no connection strings): orders, pool and the ledger of stock moves in a
+    /// SQLite file, the shard in process.
     /// Everything above these interfaces is the same code in the clustered mode.
     /// </summary>
     public static WebApplicationBuilder AddEmbeddedStorage(this WebApplicationBuilder builder)
@@ -21,12 +22,11 @@ public static class EmbeddedStorage
         services.AddSingleton<ISaleStore, SqlSaleStore>();
         services.AddSingleton<IOrderStore, SqlOrderStore>();
         services.AddSingleton<Gate.IBlacklistStore, SqlBlacklistStore>();
-        services.AddSingleton<IStockPool, InProcessStockPool>();
+        services.AddSingleton<IStockPool, SqlStockPool>();
         services.AddSingleton<IStockShard, InProcessStockShard>();
         services.AddSingleton<ISoldOutBroadcast, NoSoldOutBroadcast>();
-        // Hosted services start in registration order: schema first, then stock from it.
+        // Before anything else: the schema (the shard is set from it later, by StockStartup).
         services.AddHostedService<StorageStartup>();
-        services.AddHostedService<EmbeddedStockStartup>();
         return builder;
     }
 }

@@ -19,8 +19,9 @@ namespace Seckill.Web.Storage.MySql;
 public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : SqlDatabase
 {
     // Each entry is one schema version; append, never edit a shipped one. MySQL commits DDL as
-    // it goes, so every step is written to be re-run safely (IF NOT EXISTS) should a crash
-    // land between a step and its version row.
+    // it goes, so a crash can land between a step and its version row: from version 2 on, each
+    // step is one statement, and one that finds its work done is taken as applied (see
+    // IsAlreadyApplied); the first was written to be re-run (IF NOT EXISTS).
     private static readonly string[] Migrations =
     [
         """
@@ -75,6 +76,52 @@ public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : S
             KEY ix_job_runs_job (job, started_at)
         ) ENGINE = InnoDB;
         """,
+        // 2. The cluster's identity: every Redis key is under it (RedisConnections), so Redis data
+        // of another database (a reset, a restore) is never taken for this one's.
+        """
+        CREATE TABLE IF NOT EXISTS cluster (
+            one        INT         NOT NULL PRIMARY KEY,
+            id         VARCHAR(32) NOT NULL,
+            created_at BIGINT      NOT NULL,
+            CONSTRAINT ck_cluster_one CHECK (one = 1)
+        ) ENGINE = InnoDB
+        """,
+        "INSERT IGNORE INTO cluster (one, id, created_at) VALUES (1, REPLACE(UUID(), '-', ''), UNIX_TIMESTAMP() * 1000)",
+        // 4. Each sale's pool (IStockPool), in a row of its own so that moving stock never waits
+        // for the order writer's lock on the sale row; moves are in the ledger; orders name their shard.
+        """
+        CREATE TABLE IF NOT EXISTS stock_pools (
+            sale_id BIGINT NOT NULL PRIMARY KEY,
+            units   BIGINT NOT NULL,
+            CONSTRAINT ck_stock_pools_units CHECK (units >= 0),
+            CONSTRAINT fk_stock_pools_sale FOREIGN KEY (sale_id) REFERENCES sales (id)
+        ) ENGINE = InnoDB
+        """,
+        "ALTER TABLE orders ADD COLUMN shard_id INT NOT NULL DEFAULT 0",
+        "CREATE INDEX ix_orders_shard ON orders (shard_id, sale_id, status)",
+        """
+        CREATE TABLE IF NOT EXISTS stock_moves (
+            id         BIGINT NOT NULL PRIMARY KEY,
+            sale_id    BIGINT NOT NULL,
+            from_shard INT    NULL,
+            to_shard   INT    NULL,
+            units      BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            landed_at  BIGINT NULL,
+            KEY ix_stock_moves_sale (sale_id, landed_at),
+            KEY ix_stock_moves_to (to_shard, sale_id),
+            KEY ix_stock_moves_from (from_shard, sale_id),
+            CONSTRAINT fk_stock_moves_pool FOREIGN KEY (sale_id) REFERENCES stock_pools (sale_id)
+        ) ENGINE = InnoDB
+        """,
+        // Sales from before the ledger: every unsold unit starts in the pool, and their orders
+        // came from shard 0, so the ledger gets the move that put those units there (id -sale).
+        "INSERT IGNORE INTO stock_pools (sale_id, units) SELECT id, total_stock - sold FROM sales",
+        """
+        INSERT IGNORE INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at, landed_at)
+        SELECT -sale_id, sale_id, NULL, 0, SUM(quantity), UNIX_TIMESTAMP() * 1000, UNIX_TIMESTAMP() * 1000 FROM orders
+        WHERE status IN ('awaiting_payment', 'paid', 'cancelled', 'expired') GROUP BY sale_id
+        """,
     ];
 
     private readonly string _connectionString = options.Value.Mysql!;
@@ -96,7 +143,11 @@ public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : S
     public override bool IsTransient(DbException error) =>
         error is MySqlException { ErrorCode: MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout };
 
-    public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT LAST_INSERT_ID();";
+    public override string LastInsertedId => "LAST_INSERT_ID()";
+
+    // A step whose work a crash left done: the column, index or constraint is already there.
+    protected override bool IsAlreadyApplied(DbException error) =>
+        error is MySqlException { ErrorCode: MySqlErrorCode.DuplicateFieldName or MySqlErrorCode.DuplicateKeyName };
 
     public override string InsertBlacklistEntryUnlessPresent => "INSERT IGNORE INTO blacklist (user_id, added_at) VALUES (@userId, @at)";
 

@@ -8,9 +8,9 @@ namespace Seckill.Web.Storage.Redis;
 public sealed record InstanceBeat(int InstanceId, string ShardEndpoint, DateTimeOffset At);
 
 /// <summary>
-/// Announces this instance in the pool Redis every second: sorted set <c>seckill:heartbeats</c>
-/// (instance id, scored by the time of its last beat) and hash <c>seckill:instances</c> (instance
-/// id → its shard's address). The allocator reads them to know which shards are alive.
+/// Announces this instance in the pool Redis every second: sorted set <c>heartbeats</c>
+/// (instance id, scored by the time of its last beat) and hash <c>instances</c> (instance
+/// id → its shard's address), under the cluster's key prefix. The allocator reads them to know which shards are alive.
 /// </summary>
 /// <remarks>
 /// Before the first request it also refuses to start beside a live instance that has the same
@@ -24,8 +24,8 @@ public sealed partial class InstanceHeartbeat(
     /// <summary>An instance silent this long is taken for dead.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
 
-    private const string HeartbeatsKey = "seckill:heartbeats";
-    private const string InstancesKey = "seckill:instances";
+    private RedisKey HeartbeatsKey => redis.KeyPrefix + "heartbeats";
+    private RedisKey InstancesKey => redis.KeyPrefix + "instances";
 
     private readonly int _id = instance.Value.InstanceId;
 

@@ -9,7 +9,11 @@ namespace Seckill.Web.Storage.Redis;
 /// then fails the start with a message naming its setting. After that the client reconnects by
 /// itself when a Redis restarts; commands sent meanwhile fail and their callers retry or answer 503.
 /// </summary>
-/// <remarks>Thread-safe: the multiplexers are made to be shared by every request.</remarks>
+/// <remarks>
+/// Thread-safe: the multiplexers are made to be shared by every request. Every key and channel is
+/// under <see cref="KeyPrefix"/>, the identity of the cluster the MySQL database belongs to: Redis
+/// data left by another database (one dropped and created again, a restore) is never read as ours.
+/// </remarks>
 public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) : IDisposable
 {
     private ConnectionMultiplexer? _shard;
@@ -23,18 +27,43 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
 
     public ISubscriber PoolSubscriber => (_pool ?? throw NotConnected()).GetSubscriber();
 
+    /// <summary><c>seckill:{cluster id}:</c>, the start of every key and channel of this cluster.</summary>
+    public string KeyPrefix { get; private set; } = "";
+
     /// <summary>
-    /// Pub/sub channels belong to the whole server, not to a logical database: channel names
-    /// carry the pool's database number, so that pools sharing one Redis do not hear each other.
+    /// Raised when the shard's connection comes back after being lost (the Redis restarted, or the
+    /// network came back): whatever it holds now may be less than it answered before.
     /// </summary>
-    public RedisChannel PoolChannel(string name) => RedisChannel.Literal($"seckill:{Pool.Database}:{name}");
+    public event Action? ShardReconnected;
+
+    /// <summary>
+    /// Pub/sub channels belong to the whole server, not to a logical database: channel names carry
+    /// the cluster's prefix (and the pool's database number), so that clusters sharing one Redis
+    /// do not hear each other.
+    /// </summary>
+    public RedisChannel PoolChannel(string name) => RedisChannel.Literal($"{KeyPrefix}{Pool.Database}:{name}");
+
+    /// <summary>Throws <see cref="Stock.StockUnavailableException"/> if the pool Redis does not answer.</summary>
+    public async ValueTask PingPoolAsync() => await RedisCalls.Guard(Pool.PingAsync(), "pool");
 
     /// <summary>The shard Redis's address, as the instance announces it in its heartbeat.</summary>
     public string ShardEndpoint => options.Value.Shard!;
 
-    public async Task ConnectAsync()
+    /// <param name="clusterId">The cluster's identity, from the MySQL database.</param>
+    public async Task ConnectAsync(string clusterId)
     {
-        _shard ??= await ConnectAsync(ClusteredStorageOptions.ShardKey, options.Value.Shard!);
+        KeyPrefix = $"seckill:{clusterId}:";
+        if (_shard is null)
+        {
+            _shard = await ConnectAsync(ClusteredStorageOptions.ShardKey, options.Value.Shard!);
+            _shard.ConnectionRestored += (_, e) =>
+            {
+                if (e.ConnectionType == ConnectionType.Interactive)
+                {
+                    ShardReconnected?.Invoke();
+                }
+            };
+        }
         _shardDatabase = _shard.GetDatabase();
         _pool ??= await ConnectAsync(ClusteredStorageOptions.PoolKey, options.Value.Pool!);
         _poolDatabase = _pool.GetDatabase();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 using StackExchange.Redis;
@@ -12,99 +13,204 @@ namespace Seckill.Web.Storage.Redis;
 /// on, a 202 survives the instance (replayed at its next start) and the Redis restarting.
 /// </summary>
 /// <remarks>
-/// Keys (one Redis per instance, so no instance id in them):
+/// <para>Keys, all under the cluster's prefix (<see cref="RedisConnections.KeyPrefix"/>; one Redis per
+/// instance, so no instance id in them):</para>
 /// <list type="bullet">
-/// <item><c>seckill:stock:{sale}</c> hash: <c>available</c>, <c>reserved</c>;</item>
-/// <item><c>seckill:buyers:{sale}</c> hash: user id → order id (one reservation or order per user);</item>
-/// <item><c>seckill:unconfirmed</c> hash: order id → the reservation, until the database has it;</item>
-/// <item><c>seckill:received:{sale}</c>, <c>seckill:sent:{sale}</c> hashes: transfer id → units,
-/// so a transfer is applied at most once.</item>
+/// <item><c>stock:{sale}</c> hash: <c>available</c>, <c>reserved</c>;</item>
+/// <item><c>buyers:{sale}</c> hash: user id → order id (one reservation or order per user);</item>
+/// <item><c>unconfirmed</c> hash: order id → the reservation, until the database has it;</item>
+/// <item><c>received:{sale}</c> hash: transfer id → units, so a transfer is applied at most once;</item>
+/// <item><c>seq</c>: a counter every write moves forward, and <c>fenced</c>.</item>
 /// </list>
-/// Order ids are 64-bit and Lua numbers are doubles: ids stay strings inside the scripts.
+/// <para>Lost writes: a Redis that restarts from an AOF missing its last second comes back with
+/// <c>seq</c> behind what this instance has already seen it answer. Every script is given that
+/// highest <c>seq</c>; one that finds the counter behind it sets <c>fenced</c> in the same step,
+/// reservations are refused from then on (<see cref="ReserveStatus.Fenced"/>), and the
+/// <see cref="Fenced"/> event has <see cref="ShardRecovery"/> set the counters from the database.
+/// The same check runs as soon as the connection comes back after a restart.</para>
+/// <para>Order ids are 64-bit and Lua numbers are doubles: ids stay strings inside the scripts.
 /// Thread-safe. Buyer marks are also kept in memory for <see cref="TryGetKnownOrder"/>; only this
-/// instance writes its shard, so that copy stays true.
+/// instance writes its shard, so that copy stays true.</para>
 /// </remarks>
-public sealed class RedisStockShard(RedisConnections redis) : IStockShard
+public sealed class RedisStockShard : IStockShard
 {
-    private const string UnconfirmedKey = "seckill:unconfirmed";
+    // Every script: KEYS[1] seq, KEYS[2] fenced, ARGV[1] the highest seq this instance has seen.
+    // It leaves `fenced` 0 (not fenced), 1 (fenced) or 2 (fenced now, by this call: the counter
+    // went back). The counter is then set to what was seen, so that only the first call after the
+    // loss reports it (and asks for one recovery); the fence itself stays until lifted.
+    private const string Check = """
+        local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local fenced = redis.call('EXISTS', KEYS[2])
+        if seq < tonumber(ARGV[1]) then
+          seq = tonumber(ARGV[1])
+          redis.call('SET', KEYS[1], seq)
+          redis.call('SET', KEYS[2], '1')
+          fenced = 2
+        end
 
-    private const string Reserve = """
-        local held = redis.call('HGET', KEYS[2], ARGV[1])
-        local available = tonumber(redis.call('HGET', KEYS[1], 'available') or '0')
-        if held then return {2, held, available} end
-        local quantity = tonumber(ARGV[3])
-        if available < quantity then return {1, '0', available} end
-        redis.call('HINCRBY', KEYS[1], 'available', -quantity)
-        redis.call('HINCRBY', KEYS[1], 'reserved', quantity)
-        redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-        redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
-        return {0, '0', available - quantity}
         """;
 
-    // ARGV: triples of (order id, quantity, index in KEYS of the sale's stock hash).
-    private const string Confirm = """
-        for i = 1, #ARGV, 3 do
-          if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
+    private const string Written = "\nseq = redis.call('INCR', KEYS[1])\n";
+
+    // KEYS[3] stock, KEYS[4] buyers, KEYS[5] unconfirmed; ARGV: user, order, quantity, record.
+    private const string Reserve = Check + """
+        if fenced > 0 then return {3, '0', 0, seq, fenced} end
+        local held = redis.call('HGET', KEYS[4], ARGV[2])
+        local available = tonumber(redis.call('HGET', KEYS[3], 'available') or '0')
+        if held then return {2, held, available, seq, 0} end
+        local quantity = tonumber(ARGV[4])
+        if available < quantity then return {1, '0', available, seq, 0} end
+        redis.call('HINCRBY', KEYS[3], 'available', -quantity)
+        redis.call('HINCRBY', KEYS[3], 'reserved', quantity)
+        redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+        redis.call('HSET', KEYS[5], ARGV[3], ARGV[5])
+        """ + Written + """
+        return {0, '0', available - quantity, seq, 0}
+        """;
+
+    // KEYS[3] unconfirmed, KEYS[4..] stock hashes; ARGV after the first: triples of (order id,
+    // quantity, index in KEYS of the sale's stock hash).
+    private const string Confirm = Check + """
+        for i = 2, #ARGV, 3 do
+          if redis.call('HDEL', KEYS[3], ARGV[i]) == 1 then
             redis.call('HINCRBY', KEYS[tonumber(ARGV[i + 2])], 'reserved', -tonumber(ARGV[i + 1]))
           end
         end
-        return 0
-        """;
+        """ + Written + "return {seq, fenced}";
 
     // Only a reservation still unconfirmed holds units; failing one twice returns nothing. The
     // mark goes only if it is this order's: a late failure must not free a newer order's mark.
-    private const string Fail = """
-        if redis.call('HDEL', KEYS[3], ARGV[1]) == 1 then
-          redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(ARGV[3]))
-          if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[1], 'available', tonumber(ARGV[3])) end
+    // KEYS[3] stock, KEYS[4] buyers, KEYS[5] unconfirmed; ARGV: order, user, quantity, return units.
+    private const string Fail = Check + """
+        if redis.call('HDEL', KEYS[5], ARGV[2]) == 1 then
+          redis.call('HINCRBY', KEYS[3], 'reserved', -tonumber(ARGV[4]))
+          if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[3], 'available', tonumber(ARGV[4])) end
         end
-        if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
-        return 0
-        """;
+        if redis.call('HGET', KEYS[4], ARGV[3]) == ARGV[2] then redis.call('HDEL', KEYS[4], ARGV[3]) end
+        """ + Written + "return {seq, fenced}";
 
-    private const string ReleaseMark = """
-        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
-        return 0
-        """;
+    // KEYS[3] buyers; ARGV: user, order.
+    private const string ReleaseMark = Check + """
+        if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[3], ARGV[2]) end
+        """ + Written + "return {seq, fenced}";
 
-    private const string Receive = """
-        if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
-          redis.call('HINCRBY', KEYS[1], 'available', tonumber(ARGV[2]))
+    // KEYS[3] buyers; ARGV: user, order.
+    private const string RestoreMark = Check + """
+        redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+        """ + Written + "return {seq, fenced}";
+
+    // KEYS[3] stock, KEYS[4] received; ARGV: transfer, units.
+    private const string Receive = Check + """
+        if redis.call('HSETNX', KEYS[4], ARGV[2], ARGV[3]) == 1 then
+          redis.call('HINCRBY', KEYS[3], 'available', tonumber(ARGV[3]))
         end
-        return 0
-        """;
+        """ + Written + "return {seq, fenced}";
 
-    private const string Send = """
-        local sent = redis.call('HGET', KEYS[2], ARGV[1])
-        if sent then return tonumber(sent) end
-        local available = tonumber(redis.call('HGET', KEYS[1], 'available') or '0')
-        local taken = math.min(available, tonumber(ARGV[2]))
-        if taken < 0 then taken = 0 end
-        redis.call('HINCRBY', KEYS[1], 'available', -taken)
-        redis.call('HSET', KEYS[2], ARGV[1], taken)
-        return taken
+    private const string Probe = Check + "return {seq, fenced}";
+
+    // KEYS[3] stock, KEYS[4] buyers, KEYS[5] unconfirmed, KEYS[6] received. ARGV: sale, held,
+    // then counted lists: the ledger's moves in (transfer, units), the outstanding reservations
+    // (order, record, quantity), the buyers (user, order).
+    private const string Restore = Check + """
+        local at = 4
+        local listed = {}
+        local n = tonumber(ARGV[at]); at = at + 1
+        for i = 1, n do
+          listed[ARGV[at]] = true
+          redis.call('HSET', KEYS[6], ARGV[at], ARGV[at + 1])
+          at = at + 2
+        end
+        -- Transfers that landed after the ledger was read count on top of what it says.
+        local landed = 0
+        local received = redis.call('HGETALL', KEYS[6])
+        for i = 1, #received, 2 do
+          if not listed[received[i]] then landed = landed + tonumber(received[i + 1]) end
+        end
+        local prefix = ARGV[2] .. ':'
+        local unconfirmed = redis.call('HGETALL', KEYS[5])
+        for i = 1, #unconfirmed, 2 do
+          if string.sub(unconfirmed[i + 1], 1, #prefix) == prefix then redis.call('HDEL', KEYS[5], unconfirmed[i]) end
+        end
+        local reserved = 0
+        n = tonumber(ARGV[at]); at = at + 1
+        for i = 1, n do
+          redis.call('HSET', KEYS[5], ARGV[at], ARGV[at + 1])
+          reserved = reserved + tonumber(ARGV[at + 2])
+          at = at + 3
+        end
+        redis.call('HSET', KEYS[3], 'available', tonumber(ARGV[3]) + landed - reserved, 'reserved', reserved)
+        redis.call('DEL', KEYS[4])
+        n = tonumber(ARGV[at]); at = at + 1
+        for i = 1, n do
+          redis.call('HSET', KEYS[4], ARGV[at], ARGV[at + 1])
+          at = at + 2
+        end
+        """ + Written + "return {seq, fenced}";
+
+    // Sets the counter past everything this instance has seen, so that no call already on its
+    // way with an older highest seq fences the shard again.
+    private const string Lift = """
+        local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1])) + 1
+        redis.call('SET', KEYS[1], seq)
+        redis.call('DEL', KEYS[2])
+        return {seq, 0}
         """;
 
     private static readonly RedisValue[] StockFields = ["available", "reserved"];
 
+    private readonly RedisConnections _redis;
     private readonly ConcurrentDictionary<long, SaleKeys> _keys = new();
     private readonly ConcurrentDictionary<(long SaleId, long UserId), long> _marks = new();
+    private ShardKeys? _shardKeys;
+    // The highest seq this instance has seen the shard answer.
+    private long _seq;
 
-    private sealed class SaleKeys(long saleId)
+    public RedisStockShard(RedisConnections redis, IOptions<InstanceOptions> instance)
     {
-        public readonly RedisKey Stock = $"seckill:stock:{saleId}";
-        public readonly RedisKey Buyers = $"seckill:buyers:{saleId}";
-        public readonly RedisKey Received = $"seckill:received:{saleId}";
-        public readonly RedisKey Sent = $"seckill:sent:{saleId}";
-        public readonly RedisKey[] StockBuyersUnconfirmed = [$"seckill:stock:{saleId}", $"seckill:buyers:{saleId}", UnconfirmedKey];
+        _redis = redis;
+        Id = instance.Value.InstanceId;
+        redis.ShardReconnected += () => _ = CheckAfterReconnectAsync();
     }
 
-    private SaleKeys Keys(long saleId) => _keys.GetOrAdd(saleId, static id => new SaleKeys(id));
+    public int Id { get; }
+
+    public event Action? Fenced;
+
+    /// <summary>The keys of the whole shard (known once the cluster's prefix is, after connecting).</summary>
+    private sealed class ShardKeys(string prefix)
+    {
+        public readonly string Prefix = prefix;
+        public readonly RedisKey Seq = prefix + "seq";
+        public readonly RedisKey Fenced = prefix + "fenced";
+        public readonly RedisKey Unconfirmed = prefix + "unconfirmed";
+        public RedisKey[] SeqFenced => [Seq, Fenced];
+    }
+
+    /// <summary>The keys of one sale, each script's list built once.</summary>
+    private sealed class SaleKeys
+    {
+        public readonly RedisKey Stock, Buyers, Received;
+        public readonly RedisKey[] StockBuyersUnconfirmed, StockReceived, BuyersOnly, All;
+
+        public SaleKeys(ShardKeys shard, long saleId)
+        {
+            Stock = $"{shard.Prefix}stock:{saleId}";
+            Buyers = $"{shard.Prefix}buyers:{saleId}";
+            Received = $"{shard.Prefix}received:{saleId}";
+            StockBuyersUnconfirmed = [shard.Seq, shard.Fenced, Stock, Buyers, shard.Unconfirmed];
+            StockReceived = [shard.Seq, shard.Fenced, Stock, Received];
+            BuyersOnly = [shard.Seq, shard.Fenced, Buyers];
+            All = [shard.Seq, shard.Fenced, Stock, Buyers, shard.Unconfirmed, Received];
+        }
+    }
+
+    private ShardKeys Whole => _shardKeys ??= new ShardKeys(_redis.KeyPrefix);
+
+    private SaleKeys Keys(long saleId) => _keys.GetOrAdd(saleId, static (id, shard) => new SaleKeys(shard, id), Whole);
 
     public async ValueTask<ReserveResult> ReserveAsync(Reservation r)
     {
-        var result = (RedisResult[])(await Run(Reserve, Keys(r.SaleId).StockBuyersUnconfirmed,
-            [r.UserId, r.OrderId, r.Quantity, Record(r)]))!;
+        var result = await Run(Reserve, Keys(r.SaleId).StockBuyersUnconfirmed, [r.UserId, r.OrderId, r.Quantity, Record(r)]);
         var status = (ReserveStatus)(int)result[0];
         var held = (long)result[1];
         var available = (long)result[2];
@@ -127,7 +233,7 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
         {
             return;
         }
-        var keys = new List<RedisKey> { UnconfirmedKey };
+        var keys = new List<RedisKey> { Whole.Seq, Whole.Fenced, Whole.Unconfirmed };
         var keyIndex = new Dictionary<long, int>();
         var values = new RedisValue[reservations.Count * 3];
         for (var i = 0; i < reservations.Count; i++)
@@ -153,64 +259,136 @@ public sealed class RedisStockShard(RedisConnections redis) : IStockShard
 
     public async ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId)
     {
-        await Run(ReleaseMark, [Keys(saleId).Buyers], [userId, orderId]);
+        await Run(ReleaseMark, Keys(saleId).BuyersOnly, [userId, orderId]);
         ForgetMark(saleId, userId, orderId);
     }
 
     public async ValueTask RestoreMarkAsync(long saleId, long userId, long orderId)
     {
-        await Guard(redis.Shard.HashSetAsync(Keys(saleId).Buyers, userId, orderId));
+        await Run(RestoreMark, Keys(saleId).BuyersOnly, [userId, orderId]);
         _marks[(saleId, userId)] = orderId;
     }
 
-    public async ValueTask AddAsync(long saleId, long units, long transferId)
-    {
-        var keys = Keys(saleId);
-        await Run(Receive, [keys.Stock, keys.Received], [transferId, units]);
-    }
-
-    public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId)
-    {
-        var keys = Keys(saleId);
-        return (long)await Run(Send, [keys.Stock, keys.Sent], [transferId, maxUnits]);
-    }
+    public async ValueTask AddAsync(long saleId, long units, long transferId) =>
+        await Run(Receive, Keys(saleId).StockReceived, [transferId, units]);
 
     public async ValueTask<bool> HasReceivedAsync(long saleId, long transferId) =>
-        await Guard(redis.Shard.HashExistsAsync(Keys(saleId).Received, transferId));
+        await Guard(_redis.Shard.HashExistsAsync(Keys(saleId).Received, transferId));
 
     public async ValueTask<ShardStock> GetAsync(long saleId)
     {
-        var values = await Guard(redis.Shard.HashGetAsync(Keys(saleId).Stock, StockFields));
+        var values = await Guard(_redis.Shard.HashGetAsync(Keys(saleId).Stock, StockFields));
         return new ShardStock(values[0].IsNull ? 0 : (long)values[0], values[1].IsNull ? 0 : (long)values[1]);
     }
 
     public async ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
-        var entries = await Guard(redis.Shard.HashGetAllAsync(UnconfirmedKey));
+        var entries = await Guard(_redis.Shard.HashGetAllAsync(Whole.Unconfirmed));
         var reservations = entries.Select(entry => Parse((long)entry.Name, entry.Value!)).ToList();
         reservations.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
         return reservations;
     }
 
-    public async ValueTask PingAsync() => await Guard(redis.Shard.PingAsync());
+    public async ValueTask RestoreAsync(ShardState state)
+    {
+        var values = new List<RedisValue> { state.SaleId, state.Held, state.MovesIn.Count };
+        foreach (var move in state.MovesIn)
+        {
+            values.Add(move.TransferId);
+            values.Add(move.Units);
+        }
+        values.Add(state.Outstanding.Count);
+        foreach (var r in state.Outstanding)
+        {
+            values.Add(r.OrderId);
+            values.Add(Record(r));
+            values.Add(r.Quantity);
+        }
+        values.Add(state.Buyers.Count);
+        foreach (var (userId, orderId) in state.Buyers)
+        {
+            values.Add(userId);
+            values.Add(orderId);
+        }
+        await Run(Restore, Keys(state.SaleId).All, [.. values]);
+        foreach (var mark in _marks.Keys.Where(mark => mark.SaleId == state.SaleId && !state.Buyers.ContainsKey(mark.UserId)))
+        {
+            _marks.TryRemove(mark, out _);
+        }
+        foreach (var (userId, orderId) in state.Buyers)
+        {
+            _marks[(state.SaleId, userId)] = orderId;
+        }
+    }
+
+    public async ValueTask FenceAsync() => await Guard(_redis.Shard.StringSetAsync(Whole.Fenced, 1));
+
+    public async ValueTask LiftFenceAsync()
+    {
+        var result = (RedisResult[])(await Guard(_redis.Shard.ScriptEvaluateAsync(Lift, Whole.SeqFenced, [Volatile.Read(ref _seq)])))!;
+        Observe((long)result[0]);
+    }
+
+    public async ValueTask PingAsync() => await Guard(_redis.Shard.PingAsync());
+
+    /// <summary>After a reconnect: did the Redis come back with fewer writes than it answered?</summary>
+    private async Task CheckAfterReconnectAsync()
+    {
+        try
+        {
+            await Run(Probe, Whole.SeqFenced, []);
+        }
+        catch (StockUnavailableException)
+        {
+            // Gone again: the next call looks.
+        }
+    }
 
     private void ForgetMark(long saleId, long userId, long orderId) =>
         _marks.TryRemove(new KeyValuePair<(long, long), long>((saleId, userId), orderId));
 
     // The durable record of a reservation: everything needed to write its order after a crash.
+    // It starts with the sale id, which is how Restore finds a sale's reservations.
     private static string Record(Reservation r) =>
         string.Create(CultureInfo.InvariantCulture, $"{r.SaleId}:{r.UserId}:{r.Quantity}:{r.AmountCents}:{r.CreatedAtMs}");
 
-    private static Reservation Parse(long orderId, string record)
+    private Reservation Parse(long orderId, string record)
     {
         var parts = record.Split(':');
         return new Reservation(orderId, long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture),
-            int.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[4], CultureInfo.InvariantCulture));
+            int.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[4], CultureInfo.InvariantCulture), Id);
     }
 
-    // The client sends a script by its hash once the server has it, and in full after a NOSCRIPT.
-    private Task<RedisResult> Run(string script, RedisKey[] keys, RedisValue[] values) =>
-        Guard(redis.Shard.ScriptEvaluateAsync(script, keys, values));
+    /// <summary>
+    /// Runs a script with the highest seq seen; takes in the seq it answers with (its last two
+    /// values are the seq and the fence, see <see cref="Check"/>) and says when it found the loss.
+    /// </summary>
+    /// <remarks>The client sends a script by its hash once the server has it, and in full after a NOSCRIPT.</remarks>
+    private async Task<RedisResult[]> Run(string script, RedisKey[] keys, RedisValue[] values)
+    {
+        RedisValue[] withSeq = [Volatile.Read(ref _seq), .. values];
+        var result = (RedisResult[])(await Guard(_redis.Shard.ScriptEvaluateAsync(script, keys, withSeq)))!;
+        Observe((long)result[^2]);
+        if ((long)result[^1] == 2)
+        {
+            Fenced?.Invoke();
+        }
+        return result;
+    }
+
+    private void Observe(long seq)
+    {
+        var seen = Volatile.Read(ref _seq);
+        while (seq > seen)
+        {
+            var before = Interlocked.CompareExchange(ref _seq, seq, seen);
+            if (before == seen)
+            {
+                return;
+            }
+            seen = before;
+        }
+    }
 
     private static Task<T> Guard<T>(Task<T> call) => RedisCalls.Guard(call, "shard");
 }

@@ -7,7 +7,7 @@ namespace Seckill.Web.Storage.Redis;
 
 /// <summary>
 /// The sold-out broadcast over the pool Redis's pub/sub: messages <c>sold_out:{sale}</c> and
-/// <c>stock_back:{sale}</c> on the channel <c>seckill:{db}:sold-out</c>.
+/// <c>stock_back:{sale}</c> on the cluster's channel <c>sold-out</c> (see <see cref="RedisConnections.PoolChannel"/>).
 /// </summary>
 /// <remarks>
 /// "Sold out" from another instance is a hint, not an order: this instance sets its flag only if

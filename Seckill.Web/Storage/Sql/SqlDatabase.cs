@@ -61,14 +61,25 @@ public abstract class SqlDatabase
         }
     }
 
-    /// <summary>Inserts the sale row (parameters as <see cref="SqlSaleStore"/> names them) and selects its new id.</summary>
-    public abstract string InsertSaleReturningId { get; }
+    /// <summary>The id the connection's last insert generated, as an SQL expression.</summary>
+    public abstract string LastInsertedId { get; }
 
     /// <summary>Inserts <c>@userId, @at</c> into the blacklist unless the user is on it already.</summary>
     public abstract string InsertBlacklistEntryUnlessPresent { get; }
 
     /// <summary>Creates or migrates the schema to the current version, recorded in <c>schema_version</c>.</summary>
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>The cluster's identity, created with the schema: namespaces every Redis key of the cluster.</summary>
+    public async Task<string> ClusterIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT id FROM cluster", cancellationToken: cancellationToken))
+            ?? throw new InvalidOperationException("The database has no cluster identity: its schema was not migrated.");
+    }
+
+    /// <summary>Whether a migration step failed only because its work is already done (a re-run after a crash).</summary>
+    protected virtual bool IsAlreadyApplied(DbException error) => false;
 
     /// <summary>The versions applied so far, oldest first.</summary>
     public async Task<IReadOnlyList<int>> AppliedVersionsAsync(CancellationToken cancellationToken)
@@ -79,14 +90,20 @@ public abstract class SqlDatabase
     }
 
     /// <summary>Runs each step above the stored version and records it; <paramref name="transaction"/> may be null where DDL cannot be transactional.</summary>
-    protected static async Task ApplyMigrationsAsync(DbConnection connection, IDbTransaction? transaction, IReadOnlyList<string> migrations,
+    protected async Task ApplyMigrationsAsync(DbConnection connection, IDbTransaction? transaction, IReadOnlyList<string> migrations,
         CancellationToken cancellationToken)
     {
         var current = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT MAX(version) FROM schema_version", transaction: transaction, cancellationToken: cancellationToken)) ?? 0;
         for (var version = (int)current + 1; version <= migrations.Count; version++)
         {
-            await connection.ExecuteAsync(new CommandDefinition(migrations[version - 1], transaction: transaction, cancellationToken: cancellationToken));
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(migrations[version - 1], transaction: transaction, cancellationToken: cancellationToken));
+            }
+            catch (DbException e) when (IsAlreadyApplied(e))
+            {
+            }
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)",
                 new { version, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
         }

@@ -96,12 +96,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
                 // Every value is a number or a fixed word, written in invariant culture: no injection,
                 // and one statement instead of one parameter set per row.
                 var insert = new StringBuilder(
-                    "INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at) VALUES ");
+                    "INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id) VALUES ");
                 for (var k = 0; k < rows.Count; k++)
                 {
                     var r = batch[rows[k]];
                     insert.Append(CultureInfo.InvariantCulture,
-                        $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now})");
+                        $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now},{r.ShardId})");
                 }
                 await sql.ExecuteAsync(insert.ToString());
                 await sql.ExecuteAsync("RELEASE SAVEPOINT whole");
@@ -130,10 +130,10 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             {
                 await sql.ExecuteAsync(
                     """
-                    INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at)
-                    VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'awaiting_payment', @CreatedAtMs, @payBy, @now)
+                    INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id)
+                    VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'awaiting_payment', @CreatedAtMs, @payBy, @now, @ShardId)
                     """,
-                    new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, payBy, now });
+                    new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, payBy, now, r.ShardId });
                 await sql.ExecuteAsync("RELEASE SAVEPOINT one_row");
                 return new OrderWrite(r, true, null);
             }
@@ -154,10 +154,10 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             // Keep the refused order, so that its buyer can look it up and see why.
             await sql.ExecuteAsync(
                 """
-                INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, reason, created_at, updated_at)
-                VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'failed', @refusal, @CreatedAtMs, @now)
+                INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, reason, created_at, updated_at, shard_id)
+                VALUES (@OrderId, @SaleId, @UserId, @Quantity, @AmountCents, 'failed', @refusal, @CreatedAtMs, @now, @ShardId)
                 """,
-                new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, refusal, now });
+                new { r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents, r.CreatedAtMs, refusal, now, r.ShardId });
         }
         catch (DbException)
         {
@@ -249,23 +249,30 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             Units(OrderStatus.Cancelled), Units(OrderStatus.Expired), Units(OrderStatus.Failed));
     }
 
-    public async Task<IReadOnlyList<(long OrderId, long UserId, int Quantity)>> ListActiveAsync(long saleId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await new Sql(connection, null, cancellationToken).QueryAsync<OrderRow>(
-            $"SELECT {RowColumns} FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid')", new { saleId });
-        return rows.Select(row => (row.Id, row.UserId, (int)row.Quantity)).ToList();
+        var rows = await new Sql(connection, null, cancellationToken).QueryAsync<(long UserId, long OrderId)>(
+            "SELECT user_id, id FROM orders WHERE sale_id = @saleId AND shard_id = @shardId AND status IN ('awaiting_payment', 'paid')",
+            new { saleId, shardId });
+        return rows.ToDictionary(row => row.UserId, row => row.OrderId);
     }
 
-    public Task<long> RecomputeSoldAsync(long saleId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync(async (connection, transaction) =>
+    public async Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
+    {
+        var written = new HashSet<long>();
+        if (orderIds.Count == 0)
         {
-            var sql = new Sql(connection, transaction, cancellationToken);
-            var active = (long)(await sql.ScalarAsync<decimal?>(
-                "SELECT SUM(quantity) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid')", new { saleId }) ?? 0);
-            await sql.ExecuteAsync("UPDATE sales SET sold = @active WHERE id = @saleId", new { active, saleId });
-            return active;
-        }, cancellationToken);
+            return written;
+        }
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        foreach (var chunk in orderIds.Chunk(500))
+        {
+            written.UnionWith(await sql.QueryAsync<long>("SELECT id FROM orders WHERE id IN @chunk", new { chunk }));
+        }
+        return written;
+    }
 
     public async Task<long> MaxOrderIdAsync(CancellationToken cancellationToken)
     {
@@ -301,12 +308,16 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return PaymentOutcome.Paid;
     }
 
-    /// <summary>Ends an active order and takes its units off the sale's sold counter, in the caller's transaction.</summary>
+    /// <summary>
+    /// Ends an active order, in the caller's transaction: its units leave the sale's sold counter
+    /// and go back to the pool in the same step, so none is ever in neither.
+    /// </summary>
     private static async Task<EndedOrder> EndAsync(Sql sql, OrderRow order, string status, DateTimeOffset now)
     {
         await sql.ExecuteAsync("UPDATE orders SET status = @status, updated_at = @now WHERE id = @Id",
             new { status, now = now.ToUnixTimeMilliseconds(), order.Id });
         await sql.ExecuteAsync("UPDATE sales SET sold = sold - @Quantity WHERE id = @SaleId", new { order.Quantity, order.SaleId });
+        await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @Quantity WHERE sale_id = @SaleId", new { order.Quantity, order.SaleId });
         return new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity);
     }
 

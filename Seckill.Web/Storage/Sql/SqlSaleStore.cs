@@ -6,7 +6,7 @@ namespace Seckill.Web.Storage.Sql;
 /// <summary>Sales in the SQL database of either mode.</summary>
 public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 {
-    /// <summary>The insert; <see cref="SqlDatabase.InsertSaleReturningId"/> adds how each database returns the new id.</summary>
+    /// <summary>The insert of a sale's row (its pool is inserted with it, see <see cref="CreateAsync"/>).</summary>
     public const string InsertSale =
         """
         INSERT INTO sales (sku, name, price_cents, total_stock, sold, starts_at, ends_at, per_user_limit, require_token, created_at)
@@ -18,9 +18,10 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
 
     public async Task<Sale> CreateAsync(NewSale sale, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            db.InsertSaleReturningId,
+        // The sale and its pool, holding the whole stock, in one transaction. (A pool row has the
+        // sale's id as its key, so the last inserted id is the sale's after either insert.)
+        var id = await db.InTransactionAsync((connection, transaction) => connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"{InsertSale}; INSERT INTO stock_pools (sale_id, units) VALUES ({db.LastInsertedId}, @Stock); SELECT {db.LastInsertedId};",
             new
             {
                 sale.Sku, sale.Name, sale.PriceCents, sale.Stock, sale.PerUserLimit, sale.RequireToken,
@@ -28,7 +29,7 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
                 EndsAt = sale.EndsAt.ToUnixTimeMilliseconds(),
                 Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             },
-            cancellationToken: cancellationToken));
+            transaction, cancellationToken: cancellationToken)), cancellationToken);
         return new Sale(id, sale.Sku, sale.Name, sale.PriceCents, sale.Stock,
             Millis(sale.StartsAt.ToUnixTimeMilliseconds()), Millis(sale.EndsAt.ToUnixTimeMilliseconds()), sale.PerUserLimit, sale.RequireToken);
     }

@@ -61,6 +61,42 @@ public sealed class SqliteDatabase : SqlDatabase
             added_at INTEGER NOT NULL
         );
         """,
+        """
+        -- The cluster's identity (one per database; the embedded mode has no Redis to guard, but
+        -- the schema is the same in both modes).
+        CREATE TABLE cluster (
+            one        INTEGER PRIMARY KEY CHECK (one = 1),
+            id         TEXT    NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        INSERT INTO cluster (one, id, created_at) VALUES (1, lower(hex(randomblob(16))), CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+        -- Each sale's pool (IStockPool), in a row of its own as in MySQL; moves are in the ledger;
+        -- orders name their shard.
+        CREATE TABLE stock_pools (
+            sale_id INTEGER PRIMARY KEY REFERENCES sales (id),
+            units   INTEGER NOT NULL CHECK (units >= 0)
+        );
+        ALTER TABLE orders ADD COLUMN shard_id INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_orders_shard ON orders (shard_id, sale_id, status);
+        CREATE TABLE stock_moves (
+            id         INTEGER PRIMARY KEY,
+            sale_id    INTEGER NOT NULL REFERENCES stock_pools (sale_id),
+            from_shard INTEGER,
+            to_shard   INTEGER,
+            units      INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            landed_at  INTEGER
+        );
+        CREATE INDEX ix_stock_moves_sale ON stock_moves (sale_id, landed_at);
+        CREATE INDEX ix_stock_moves_to ON stock_moves (to_shard, sale_id);
+        CREATE INDEX ix_stock_moves_from ON stock_moves (from_shard, sale_id);
+        -- Sales from before the ledger: every unsold unit starts in the pool, and their orders
+        -- came from shard 0, so the ledger gets the move that put those units there (id -sale).
+        INSERT INTO stock_pools (sale_id, units) SELECT id, total_stock - sold FROM sales;
+        INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at, landed_at)
+        SELECT -sale_id, sale_id, NULL, 0, SUM(quantity), 0, 0 FROM orders
+        WHERE status IN ('awaiting_payment', 'paid', 'cancelled', 'expired') GROUP BY sale_id;
+        """,
     ];
 
     private readonly string _connectionString;
@@ -102,7 +138,7 @@ public sealed class SqliteDatabase : SqlDatabase
     // Writers queue on SQLite's one lock (DefaultTimeout) instead of deadlocking.
     public override bool IsTransient(DbException error) => false;
 
-    public override string InsertSaleReturningId => SqlSaleStore.InsertSale + "; SELECT last_insert_rowid();";
+    public override string LastInsertedId => "last_insert_rowid()";
 
     public override string InsertBlacklistEntryUnlessPresent =>
         "INSERT INTO blacklist (user_id, added_at) VALUES (@userId, @at) ON CONFLICT (user_id) DO NOTHING";

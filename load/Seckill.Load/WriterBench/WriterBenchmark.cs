@@ -143,7 +143,7 @@ public static class WriterBenchmark
         {
             for (long n = p + 1; n <= orders; n += concurrency)
             {
-                queue.Writer.TryWrite(new Reservation(firstId + n, sale.Id, n, 1, 999, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                queue.Writer.TryWrite(new Reservation(firstId + n, sale.Id, n, 1, 999, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ShardId: 0));
             }
         })).ToArray();
         _ = Task.WhenAll(producers).ContinueWith(_ => queue.Writer.Complete(), TaskScheduler.Default);

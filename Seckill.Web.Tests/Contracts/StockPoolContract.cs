@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Options;
+using Seckill.Web.Orders;
+using Seckill.Web.Sales;
+using Seckill.Web.Stock;
+using Seckill.Web.Storage.Sql;
+using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Tests.Unit;
+
+namespace Seckill.Web.Tests.Contracts;
+
+/// <summary>
+/// What every <see cref="IStockPool"/> promises, run against the service's pool and ledger in each
+/// database (<see cref="SqliteStockPoolContract"/>, <see cref="MySqlStockPoolContract"/>) and the
+/// in-memory one tests drive (<see cref="InProcessStockPoolContract"/>).
+/// </summary>
+public abstract class StockPoolContract
+{
+    protected abstract IStockPool Pool { get; }
+
+    /// <summary>A sale whose pool holds <paramref name="stock"/> units.</summary>
+    protected abstract Task<long> SaleWithPoolAsync(int stock);
+
+    [Fact]
+    public async Task ATakeIsRecordedAndAppliedOncePerTransferId()
+    {
+        var sale = await SaleWithPoolAsync(100);
+
+        Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
+        Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
+        Assert.Equal(70, await Pool.GetAsync(sale));
+        Assert.Equal([new Transfer(77, sale, 4, 30)], await Pool.ListInTransitAsync(sale));
+
+        await Pool.CompleteTransferAsync(sale, 77);
+        await Pool.CompleteTransferAsync(sale, 77);
+        Assert.Empty(await Pool.ListInTransitAsync(sale));
+        Assert.Equal(70, await Pool.GetAsync(sale));
+    }
+
+    [Fact]
+    public async Task ATakeGetsWhatIsLeftAndNothingFromAnEmptyPool()
+    {
+        var sale = await SaleWithPoolAsync(10);
+        Assert.Equal(10, await Pool.TakeAsync(sale, 25, transferId: 1, toShard: 0));
+        Assert.Equal(0, await Pool.TakeAsync(sale, 25, transferId: 2, toShard: 0));
+        Assert.Equal(0, await Pool.GetAsync(sale));
+        Assert.Equal([new Transfer(1, sale, 0, 10)], await Pool.ListInTransitAsync(sale));
+    }
+
+    [Fact]
+    public async Task ThousandsOfConcurrentTakesNeverTakeMoreThanThePoolHolds()
+    {
+        var sale = await SaleWithPoolAsync(500);
+        var taken = await Task.WhenAll(Enumerable.Range(1, 1000).Select(i => Pool.TakeAsync(sale, 1 + i % 3, transferId: i, toShard: i % 4).AsTask()));
+        Assert.Equal(500, taken.Sum());
+        Assert.Equal(0, await Pool.GetAsync(sale));
+    }
+
+    [Fact]
+    public async Task AShardHoldsWhatTheLedgerMovedToIt()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 30, transferId: 1, toShard: 4);
+        await Pool.TakeAsync(sale, 20, transferId: 2, toShard: 4);
+        await Pool.TakeAsync(sale, 15, transferId: 3, toShard: 5);
+
+        var holding = Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None));
+        Assert.Equal((sale, 50L), (holding.SaleId, holding.Units));
+        Assert.Equal([new ShardMove(1, 30), new ShardMove(2, 20)], holding.MovesIn.OrderBy(move => move.TransferId));
+    }
+}
+
+public sealed class InProcessStockPoolContract : StockPoolContract
+{
+    private readonly InProcessStockPool _pool = new();
+    private long _sales;
+
+    protected override IStockPool Pool => _pool;
+
+    protected override Task<long> SaleWithPoolAsync(int stock)
+    {
+        var sale = Interlocked.Increment(ref _sales);
+        _pool.Add(sale, stock);
+        return Task.FromResult(sale);
+    }
+}
+
+/// <summary>The pool and ledger in a database of one mode; also what only the database knows: orders take units off their shard.</summary>
+public abstract class SqlStockPoolContract(StorageMode mode) : StockPoolContract, IAsyncLifetime, IDisposable
+{
+    private readonly StorageSetupFor _setup = new(mode);
+    private SqlStockPool _pool = null!;
+
+    protected override IStockPool Pool => _pool;
+
+    public async Task InitializeAsync()
+    {
+        await _setup.Database.MigrateAsync(CancellationToken.None);
+        _pool = new SqlStockPool(_setup.Database, TimeProvider.System);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _setup.Dispose();
+
+    protected override async Task<long> SaleWithPoolAsync(int stock) =>
+        (await new SqlSaleStore(_setup.Database).CreateAsync(
+            new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None)).Id;
+
+    [Fact]
+    public async Task OrdersTakeTheirUnitsOffTheirShardAndAnEndedOrderReturnsThemToThePool()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 40, transferId: 1, toShard: 4);
+        var orders = new SqlOrderStore(_setup.Database, TimeProvider.System);
+        Reservation For(long id, int shard, int quantity) => new(id, sale, id, quantity, 100, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), shard);
+        await orders.WriteAsync([For(11, 4, 2), For(12, 4, 3), For(13, 5, 1)], TimeSpan.FromMinutes(15), CancellationToken.None);
+        await orders.CancelAsync(12, CancellationToken.None);
+
+        // Shard 4: 40 in, 5 taken by its orders (the cancelled one's 3 went to the pool, not back here).
+        Assert.Equal(35, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+        Assert.Equal(60 + 3, await Pool.GetAsync(sale));
+        // Shard 5 never had units moved to it: its order overdrew it, and the ledger shows that.
+        Assert.Equal(-1, Assert.Single(await Pool.HoldingsAsync(5, CancellationToken.None)).Units);
+    }
+}
+
+public sealed class SqliteStockPoolContract() : SqlStockPoolContract(StorageMode.Embedded);
+
+public sealed class MySqlStockPoolContract() : SqlStockPoolContract(StorageMode.Clustered);

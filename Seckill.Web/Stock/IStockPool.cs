@@ -1,0 +1,44 @@
+namespace Seckill.Web.Stock;
+
+/// <summary>Units taken from the pool for shard <paramref name="ShardId"/>, not yet landed there.</summary>
+public readonly record struct Transfer(long TransferId, long SaleId, int ShardId, long Units);
+
+/// <summary>
+/// What the ledger says a shard holds of one sale: every unit moved to it, less every unit moved
+/// away, less the units of its reservations that became orders (whatever became of the orders
+/// since: a cancelled or expired order's units go back to the pool, not to the shard).
+/// </summary>
+public sealed record ShardHolding(long SaleId, long Units, IReadOnlyList<ShardMove> MovesIn);
+
+/// <summary>
+/// The global pool of each sale's stock and the ledger of every move between the pool and the
+/// shards, kept in the orders database (SQLite or MySQL) beside the orders themselves.
+/// </summary>
+/// <remarks>
+/// The pool is where the database is: a move out of the pool is one transaction that takes the
+/// units and records the transfer, and a cancelled or expired order returns its units to the
+/// pool in the same transaction that ends it. So the database alone always satisfies
+/// <c>total = pool + Σ held by shards (incl. in transit) + sold</c>, and a shard whose store lost
+/// writes can be set right from it (<see cref="ShardRecovery"/>).
+/// </remarks>
+public interface IStockPool
+{
+    /// <summary>
+    /// Takes up to <paramref name="maxUnits"/> for shard <paramref name="toShard"/> and records
+    /// them in the ledger as transfer <paramref name="transferId"/>, in transit until
+    /// <see cref="CompleteTransferAsync"/>; returns how many were taken. Taking again with the same
+    /// id returns the first answer and takes nothing more.
+    /// </summary>
+    ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toShard);
+
+    /// <summary>The shard has applied the transfer: it stops being in transit.</summary>
+    ValueTask CompleteTransferAsync(long saleId, long transferId);
+
+    /// <summary>Transfers of the sale taken from the pool and not yet completed.</summary>
+    ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);
+
+    ValueTask<long> GetAsync(long saleId);
+
+    /// <summary>What the ledger says shard <paramref name="shardId"/> holds, per sale it ever held units of.</summary>
+    ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,103 @@
+using Dapper;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Storage.Sql;
+
+/// <summary>
+/// The pools (<c>stock_pools</c>) and the ledger of moves (<c>stock_moves</c>) in the orders database
+/// of either mode. See <see cref="IStockPool"/>.
+/// </summary>
+/// <remarks>
+/// A move locks the pool's row only, never the sale's, which the order writer holds while it
+/// commits a batch: a buyer whose shard needs a refill does not wait for the writer. Whoever
+/// locks both (a cancellation) takes the sale's first, as everywhere else. Moves are rare (a sale's warm-up and a refill per few percent of its stock), so a transaction
+/// each costs nothing a buyer notices.
+/// </remarks>
+public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
+{
+    public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toShard) =>
+        await db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, CancellationToken.None);
+            var pool = await sql.ScalarAsync<long?>($"SELECT units FROM stock_pools WHERE sale_id = @saleId{db.ForUpdate}", new { saleId });
+            if (await sql.ScalarAsync<long?>("SELECT units FROM stock_moves WHERE id = @transferId", new { transferId }) is { } recorded)
+            {
+                return recorded;
+            }
+            var taken = Math.Min(pool ?? 0, maxUnits);
+            if (taken <= 0)
+            {
+                return 0L;
+            }
+            await sql.ExecuteAsync("UPDATE stock_pools SET units = units - @taken WHERE sale_id = @saleId", new { taken, saleId });
+            await sql.ExecuteAsync(
+                """
+                INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at)
+                VALUES (@transferId, @saleId, NULL, @toShard, @taken, @now)
+                """, new { transferId, saleId, toShard, taken, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+            return taken;
+        }, CancellationToken.None);
+
+    public async ValueTask CompleteTransferAsync(long saleId, long transferId)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        await new Sql(connection, null, CancellationToken.None).ExecuteAsync(
+            "UPDATE stock_moves SET landed_at = @now WHERE id = @transferId AND landed_at IS NULL",
+            new { transferId, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+    }
+
+    public async ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        return await new Sql(connection, null, CancellationToken.None).QueryAsync<Transfer>(
+            """
+            SELECT id AS TransferId, sale_id AS SaleId, to_shard AS ShardId, units AS Units FROM stock_moves
+            WHERE sale_id = @saleId AND landed_at IS NULL AND to_shard IS NOT NULL
+            """, new { saleId });
+    }
+
+    public async ValueTask<long> GetAsync(long saleId)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        return await new Sql(connection, null, CancellationToken.None).ScalarAsync<long?>("SELECT units FROM stock_pools WHERE sale_id = @saleId", new { saleId }) ?? 0;
+    }
+
+    public async ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var moves = await sql.QueryAsync<MoveRow>(
+            "SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, units AS Units FROM stock_moves WHERE to_shard = @shardId OR from_shard = @shardId",
+            new { shardId });
+        // Every unit a reservation of this shard turned into an order left the shard for good; an
+        // order that ended since returned its units to the pool, not here.
+        var taken = (await sql.QueryAsync<SaleUnits>(
+                """
+                SELECT sale_id AS SaleId, SUM(quantity) AS Units FROM orders
+                WHERE shard_id = @shardId AND status IN ('awaiting_payment', 'paid', 'cancelled', 'expired')
+                GROUP BY sale_id
+                """, new { shardId }))
+            .ToDictionary(row => row.SaleId, row => (long)row.Units);
+        return moves.Select(move => move.SaleId).Concat(taken.Keys).Distinct().Select(saleId =>
+        {
+            var movesIn = moves.Where(move => move.SaleId == saleId && move.FromShard != shardId).Select(move => new ShardMove(move.Id, move.Units)).ToList();
+            var movedOut = moves.Where(move => move.SaleId == saleId && move.FromShard == shardId).Sum(move => move.Units);
+            return new ShardHolding(saleId, movesIn.Sum(move => move.Units) - movedOut - taken.GetValueOrDefault(saleId), movesIn);
+        }).ToList();
+    }
+
+    private sealed class SaleUnits
+    {
+        public long SaleId { get; set; }
+        // SUM is DECIMAL in MySQL and INTEGER in SQLite.
+        public decimal Units { get; set; }
+    }
+
+    private sealed class MoveRow
+    {
+        public long Id { get; set; }
+        public long SaleId { get; set; }
+        public int? FromShard { get; set; }
+        public long Units { get; set; }
+    }
+}
