@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Endpoints;
@@ -50,6 +53,43 @@ public sealed class RateLimitTests
         }
         return (responses.Count(r => r.StatusCode == HttpStatusCode.OK),
             responses.FirstOrDefault(r => r.StatusCode == HttpStatusCode.TooManyRequests), elapsed);
+    }
+
+    [Fact]
+    public async Task TheLimitsRunInTheFrameworksRateLimiterAndShowInItsMetrics()
+    {
+        using var factory = new SeckillFactory(DefaultLimits(("RateLimits:PerIp:PermitsPerSecond", "1"), ("RateLimits:PerIp:Burst", "1")));
+        var sale = await factory.CreateSaleAsync();
+        var meters = factory.Services.GetRequiredService<IMeterFactory>();
+        var results = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // Only this host's meters: other tests' hosts run beside it in this process.
+            if (instrument.Meter.Scope == meters && instrument.Name == "aspnetcore.rate_limiting.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "aspnetcore.rate_limiting.result")
+                {
+                    results.AddOrUpdate((string)tag.Value!, value, (_, sum) => sum + value);
+                }
+            }
+        });
+        listener.Start();
+
+        var (passed, refusal, _) = await BurstAsync(factory, sale.Id, 20, peer: "10.9.9.9");
+        using var health = factory.ClientFrom("10.9.9.9");
+        Assert.Equal(HttpStatusCode.OK, (await health.GetAsync("/health/live")).StatusCode); // DisableRateLimiting()
+
+        Assert.NotNull(refusal);
+        Assert.Equal(20 - passed, results.GetValueOrDefault("global_limiter"));
+        Assert.Equal(passed, results.GetValueOrDefault("acquired"));
     }
 
     [Fact]

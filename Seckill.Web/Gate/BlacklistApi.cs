@@ -12,7 +12,7 @@ public static class BlacklistApi
 
     public static IEndpointRouteBuilder MapBlacklist(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin/blacklist").RequireAuthorization(SeckillClaims.AdminPolicy).WithoutRateLimits();
+        var admin = app.MapGroup("/api/admin/blacklist").RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         admin.MapGet("", (Blacklist blacklist) => TypedResults.Ok(new BlacklistResponse(blacklist.Entries)));
         admin.MapPost("/{userId}", AddAsync);
         admin.MapDelete("/{userId}", RemoveAsync);

@@ -15,7 +15,7 @@ public static class MetricsApi
         app.MapGet("/api/admin/metrics", (PurchaseMetrics metrics, SaleDirectory sales) =>
                 TypedResults.Ok(new MetricsResponse(startedAt, metrics.Snapshot(), sales.Counts)))
             .RequireAuthorization(SeckillClaims.AdminPolicy)
-            .WithoutRateLimits();
+            .DisableRateLimiting();
         return app;
     }
 }

@@ -1,15 +1,20 @@
+using System.Globalization;
 using System.Net;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Http;
 
 namespace Seckill.Web.Gate;
 
 /// <summary>
-/// The rate limits of the gate: a token bucket per client address on every buyer route
-/// (<see cref="AddressBuckets"/>) and a sliding window per buyer on purchases
-/// (<see cref="BuyerWindows"/>, routes marked <see cref="LimitedPerBuyer{TBuilder}"/>). Routes
-/// marked <see cref="WithoutRateLimits{TBuilder}"/> (admin, health) and admin callers are exempt.
-/// Refusals are 429 <c>rate_limited</c> with <c>Retry-After</c>.
+/// The rate limits of the gate, through ASP.NET's rate limiting (<c>AddRateLimiter</c>,
+/// <c>UseRateLimiter</c>): a token bucket per client address on every route that does not
+/// <c>DisableRateLimiting()</c> (<see cref="AddressBuckets"/>), and a sliding window per buyer on
+/// routes that <c>RequireRateLimiting(RateLimits.PerBuyerPolicy)</c> (<see cref="BuyerWindows"/>),
+/// both applied by <see cref="GateRateLimiter"/>. Admin callers are exempt. Refusals are 429
+/// <c>rate_limited</c> with <c>Retry-After</c>, and show in the framework's rate-limiting metrics.
 /// </summary>
 /// <remarks>
 /// The client address is the TCP peer, unless the peer is one of <c>RateLimits:TrustedProxies</c>:
@@ -20,6 +25,16 @@ namespace Seckill.Web.Gate;
 /// </remarks>
 public static class RateLimits
 {
+    /// <summary>The policy a route requires to be limited per buyer as well (purchases).</summary>
+    public const string PerBuyerPolicy = "per-buyer";
+
+    private static readonly CachedProblem Refused = new(StatusCodes.Status429TooManyRequests, "rate_limited",
+        "Too many requests.", "Slow down; the Retry-After header says when to try again.");
+
+    // Retry-After values up to a minute, formatted once.
+    private static readonly string[] Seconds =
+        Enumerable.Range(0, GateRateLimiter.MaxRetryAfterSeconds + 1).Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray();
+
     public static IServiceCollection AddSeckillRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -52,20 +67,38 @@ public static class RateLimits
             provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerIp, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new BuyerWindows(
             provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.PerUser, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GateRateLimiter>();
         services.AddHostedService<RateLimitSweep>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<GateRateLimiter>((options, limiter) =>
+        {
+            options.GlobalLimiter = limiter;
+            // Applied by the global limiter (see GateRateLimiter): the policy only marks the routes.
+            options.AddPolicy(PerBuyerPolicy, _ => RateLimitPartition.GetNoLimiter(PerBuyerPolicy));
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = RejectAsync;
+        });
         return services;
     }
 
     /// <summary>The limits, after authentication (which names the buyer) and before authorization.</summary>
-    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitGate>();
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseRateLimiter();
 
-    /// <summary>Admin and health routes: never limited.</summary>
-    public static TBuilder WithoutRateLimits<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(NotRateLimited.Instance);
+    /// <summary>Whether the route requires <see cref="PerBuyerPolicy"/> (purchases).</summary>
+    public static bool IsPerBuyer(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == PerBuyerPolicy;
 
-    /// <summary>Also limited per buyer (<c>RateLimits:PerUser</c>), on top of the per-address limit.</summary>
-    public static TBuilder LimitedPerBuyer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(PerBuyerLimit.Instance);
+    private static ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var context = rejected.HttpContext;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<CountsAsPurchase>() is not null)
+        {
+            context.RequestServices.GetRequiredService<PurchaseMetrics>().Count(PurchaseResult.RateLimited);
+        }
+        var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        context.Response.Headers.RetryAfter = Seconds[(int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, GateRateLimiter.MaxRetryAfterSeconds)];
+        return new ValueTask(Refused.ExecuteAsync(context));
+    }
 
     /// <summary>
     /// The bucket a client address falls in, without allocating: an IPv4 address (also when it
@@ -101,14 +134,25 @@ public static class RateLimits
 /// <summary>Endpoint metadata: refusals on this route are counted in <see cref="PurchaseMetrics"/>.</summary>
 public sealed class CountsAsPurchase;
 
-/// <summary>Endpoint metadata: <see cref="RateLimits.WithoutRateLimits{TBuilder}"/>.</summary>
-public sealed class NotRateLimited
+/// <summary>Every ten seconds, forgets the address buckets and buyer windows that have emptied.</summary>
+public sealed class RateLimitSweep(AddressBuckets addresses, BuyerWindows buyers, TimeProvider time, ILogger<RateLimitSweep> log) : BackgroundService
 {
-    public static readonly NotRateLimited Instance = new();
-}
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
 
-/// <summary>Endpoint metadata: <see cref="RateLimits.LimitedPerBuyer{TBuilder}"/>.</summary>
-public sealed class PerBuyerLimit
-{
-    public static readonly PerBuyerLimit Instance = new();
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var forgotten = addresses.Sweep() + buyers.Sweep();
+                log.LogDebug("Rate limits: forgot {Forgotten} idle buckets and windows; {Addresses} addresses and {Buyers} buyers held",
+                    forgotten, addresses.Count, buyers.Count);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
 }

@@ -27,11 +27,11 @@ public static class Health
         // Probes come often and from one address (the load balancer): never rate limited.
         // Liveness runs no check, so it is a bare endpoint: the cheapest answer this server can
         // give, and the baseline BENCHMARKS.md compares the purchase refusal path against.
-        app.MapGet("/health/live", () => TypedResults.Text("Healthy")).WithoutRateLimits();
+        app.MapGet("/health/live", () => TypedResults.Text("Healthy")).DisableRateLimiting();
         // MapHealthChecks answers every method; a probe is a GET (or HEAD), anything else is 405.
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync })
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
-            .WithoutRateLimits();
+            .DisableRateLimiting();
         return app;
     }
 

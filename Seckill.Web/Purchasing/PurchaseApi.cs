@@ -27,7 +27,7 @@ public static class PurchaseApi
     {
         // Not RequireAuthorization(): the handler checks the caller itself (see PurchaseAsync).
         app.MapPost("/api/sales/{id}/purchase", PurchaseAsync)
-            .LimitedPerBuyer()
+            .RequireRateLimiting(RateLimits.PerBuyerPolicy)
             .WithMetadata(new CountsAsPurchase())
             .WithName("Purchase")
             .Produces<PurchaseResponse>(StatusCodes.Status201Created)

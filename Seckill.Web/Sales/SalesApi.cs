@@ -27,7 +27,7 @@ public static class SalesApi
 
     public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).WithoutRateLimits();
+        app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         app.MapGet("/api/sales/{id}", GetAsync);
         return app;
     }

@@ -24,7 +24,7 @@ public static class StockApi
 {
     public static IEndpointRouteBuilder MapStock(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy).WithoutRateLimits();
+        app.MapGet("/api/admin/sales/{id}/stock", GetAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         return app;
     }
 
