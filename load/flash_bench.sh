@@ -5,7 +5,7 @@
 # The per-address limit is raised: 200,000 buyers share the tool's 1,024 loopback addresses.
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/null
+. "$repo/load/bench_build.sh"
 dotnet build "$repo/load/Seckill.Load" -c Release -v q >/dev/null
 label=$1; rates=$2; shift 2
 for rate in $rates; do
@@ -13,11 +13,12 @@ for rate in $rates; do
   rm -rf /tmp/bench-data
   env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 "$@" \
       Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \
-      dotnet /tmp/seckill-rel/Seckill.Web.dll > /tmp/bench-$label.log 2>&1 &
+      dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
   pid=$!
   for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
   dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario flash-sale \
       --rate "$rate" --users 200000 --stock 10000 --pay-share "${PAY_SHARE:-0.5}" --warmup 5s --max-p99 50 --out "/tmp/flash-$label-$rate" \
       2>/dev/null | grep -E '^# |arrivals:|dispatch lag|^[|] purchase [|]|^- (PASS|FAIL)' || true
   kill $pid; wait $pid 2>/dev/null || true
+  check_log /tmp/bench-$label.log || true
 done

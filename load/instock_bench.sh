@@ -6,18 +6,18 @@
 #   embedded:  load/instock_bench.sh embedded
 #   clustered: load/instock_bench.sh clustered ConnectionStrings__Mysql='Server=127.0.0.1;Database=seckill_bench;User Id=seckill;Password=seckill;SslMode=None' \
 #                  Redis__Shard=127.0.0.1:6380 Redis__Pool=127.0.0.1:6381 Seckill__InstanceId=1
-# Publishes Release to /tmp/seckill-rel and starts it on 127.0.0.1:5005 with the per-address and
+# Publishes Release (or runs $SECKILL_BUILD, see bench_build.sh) and starts it on 127.0.0.1:5005 with the per-address and
 # per-user limits raised (wrk is one address; nginx does per-address limiting in production).
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${BENCH_SECONDS:-8}
-dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/null
+. "$repo/load/bench_build.sh"
 label=$1; shift
 if curl -s -o /dev/null 127.0.0.1:5005/health/live; then echo "something already answers on 127.0.0.1:5005: stop it first" >&2; exit 1; fi
 rm -rf /tmp/bench-data
 env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 RateLimits__PerUser__PermitsPerMinute=10000000 "$@" \
     Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \
-    dotnet /tmp/seckill-rel/Seckill.Web.dll > /tmp/bench-$label.log 2>&1 &
+    dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
@@ -63,3 +63,4 @@ done
 admin=$(python3 -c 'from seckill_http import token; print(token(1,True))')
 curl -s -H "Authorization: Bearer $admin" 127.0.0.1:5005/api/admin/metrics; echo
 curl -s -H "Authorization: Bearer $admin" 127.0.0.1:5005/api/admin/sales/$SID/stock; echo
+check_log /tmp/bench-$label.log

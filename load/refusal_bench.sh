@@ -1,15 +1,15 @@
 #!/bin/bash
 # Refusal path vs a bare endpoint of the same binary, with wrk, alternating, in rounds (BENCHMARKS.md section 1).
 # usage: load/refusal_bench.sh <label> [ENV=value...]   e.g. load/refusal_bench.sh raised RateLimits__PerIp__PermitsPerSecond=10000000 ...
-# Publishes Release to /tmp/seckill-rel, starts it on 127.0.0.1:5005, sells out a 1-unit sale, then wrk -t2 -c64 -d${BENCH_SECONDS:-8}s,
+# Publishes Release (or runs $SECKILL_BUILD, see bench_build.sh), starts it on 127.0.0.1:5005, sells out a 1-unit sale, then wrk -t2 -c64 -d${BENCH_SECONDS:-8}s,
 # ${ROUNDS:-3} rounds, each bare then refusal; prints each round's ratio and their median.
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dotnet publish "$repo/Seckill.Web" -c Release -o /tmp/seckill-rel -v q >/dev/null
+. "$repo/load/bench_build.sh"
 label=$1; shift
 if curl -s -o /dev/null 127.0.0.1:5005/health/live; then echo "something already answers on 127.0.0.1:5005: stop it first" >&2; exit 1; fi
 rm -rf /tmp/bench-data; 
-env "$@" Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning dotnet /tmp/seckill-rel/Seckill.Web.dll > /tmp/bench-$label.log 2>&1 &
+env "$@" Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
 pid=$!
 for i in $(seq 1 60); do curl -s 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
 cd "$repo/load"
@@ -41,3 +41,4 @@ done
 echo "[$label] ratios ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')"
 curl -s -H "Authorization: Bearer $(cd "$repo/load" && python3 -c 'from seckill_http import token; print(token(1,True))')" 127.0.0.1:5005/api/admin/metrics; echo
 kill $pid; wait $pid 2>/dev/null || true
+check_log /tmp/bench-$label.log
