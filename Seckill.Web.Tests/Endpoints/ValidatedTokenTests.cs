@@ -44,8 +44,8 @@ public sealed class ValidatedTokenTests
         var clock = new TestClock();
         var tokens = Cache(clock);
         ValidatedTwice(tokens, "Bearer a", Principal(clock.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds()));
-        Assert.True(tokens.TryGet("Bearer a", out var identity));
-        Assert.Equal("42", identity.FindFirst("sub")!.Value);
+        Assert.True(tokens.TryGet("Bearer a", out var principal));
+        Assert.Equal(("42", 42L), (principal.FindFirst("sub")!.Value, principal.UserId));
         Assert.False(tokens.TryGet("Bearer a ", out _)); // only the exact text
         Assert.False(tokens.TryGet("Bearer b", out _));
 

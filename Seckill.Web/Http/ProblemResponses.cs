@@ -25,7 +25,7 @@ public static class ProblemResponses
     public static WebApplication UseProblemResponses(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseMiddleware<BareStatusProblems>();
         return app;
     }
 }

@@ -13,9 +13,16 @@ public static class SeckillClaims
     public static long UserId(this ClaimsPrincipal user) =>
         TryGetUserId(user, out var id) ? id : throw new InvalidOperationException("The caller has no numeric user id; the authorization policy should have refused it.");
 
-    public static bool TryGetUserId(this ClaimsPrincipal user, out long id) =>
-        long.TryParse(user.FindFirst(Subject)?.Value, System.Globalization.NumberStyles.None,
-            System.Globalization.CultureInfo.InvariantCulture, out id) && id > 0;
+    public static bool TryGetUserId(this ClaimsPrincipal user, out long id)
+    {
+        id = user is BuyerPrincipal buyer ? buyer.UserId : ParseUserId(user);
+        return id > 0;
+    }
 
-    public static bool IsAdmin(this ClaimsPrincipal user) => user.HasClaim(Role, AdminRole);
+    public static bool IsAdmin(this ClaimsPrincipal user) => user is BuyerPrincipal buyer ? buyer.IsAdmin : user.HasClaim(Role, AdminRole);
+
+    /// <summary>The positive integer of <c>sub</c>, or 0.</summary>
+    internal static long ParseUserId(ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirst(Subject)?.Value, System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id : 0;
 }

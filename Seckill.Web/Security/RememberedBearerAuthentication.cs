@@ -19,9 +19,9 @@ public sealed class RememberedBearerAuthentication(RequestDelegate next, Validat
     public Task Invoke(HttpContext context)
     {
         var authorization = context.Request.Headers.Authorization;
-        if (authorization.Count == 1 && tokens.TryGet(authorization[0]!, out var identity))
+        if (authorization.Count == 1 && tokens.TryGet(authorization[0]!, out var principal))
         {
-            context.User = new ClaimsPrincipal(identity);
+            context.User = principal;
             return next(context);
         }
         return AuthenticateAsync(context);

@@ -25,9 +25,9 @@ namespace Seckill.Web.Security;
 /// Bounded by <c>Auth:ValidatedTokenCache</c> without an eviction policy on the hot path: tokens
 /// go into the current generation, and when it holds half the bound it becomes the previous one
 /// and the one before is dropped whole. A token is looked up in both, so what is forgotten is what
-/// was remembered longest ago. Refusals are never remembered. The identity is shared by the
-/// requests that carry the same token; nothing in the service changes an identity after
-/// authentication.
+/// was remembered longest ago. Refusals are never remembered. The principal is shared by the
+/// requests that carry the same token (its user id read once, see <see cref="BuyerPrincipal"/>);
+/// nothing in the service changes a principal after authentication.
 /// </remarks>
 public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider time)
 {
@@ -38,7 +38,7 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     private readonly Lock _turning = new();
     private volatile Generations _generations = new(new Generation(), new Generation());
 
-    private sealed record Entry(ClaimsIdentity Identity, DateTimeOffset Expires);
+    private sealed record Entry(BuyerPrincipal Principal, DateTimeOffset Expires);
 
     private sealed class Generation
     {
@@ -52,29 +52,29 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     /// <summary>How many tokens are held (walks the dictionaries' locks: for tests, not for requests).</summary>
     public int Count => _generations.Current.Tokens.Count + _generations.Previous.Tokens.Count;
 
-    public bool TryGet(string authorization, out ClaimsIdentity identity)
+    public bool TryGet(string authorization, out BuyerPrincipal principal)
     {
         var generations = _generations;
-        if (TryGet(generations.Current, authorization, out identity) || TryGet(generations.Previous, authorization, out identity))
+        if (TryGet(generations.Current, authorization, out principal) || TryGet(generations.Previous, authorization, out principal))
         {
             return true;
         }
-        identity = null!;
+        principal = null!;
         return false;
     }
 
-    private bool TryGet(Generation generation, string authorization, out ClaimsIdentity identity)
+    private bool TryGet(Generation generation, string authorization, out BuyerPrincipal principal)
     {
         if (generation.Tokens.TryGetValue(authorization, out var entry))
         {
             if (time.GetUtcNow() < entry.Expires)
             {
-                identity = entry.Identity;
+                principal = entry.Principal;
                 return true;
             }
             generation.Tokens.TryRemove(authorization, out _);
         }
-        identity = null!;
+        principal = null!;
         return false;
     }
 
@@ -96,7 +96,7 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
         }
         var generations = _generations;
         var current = generations.Current;
-        if (current.Tokens.TryAdd(authorization, new Entry(identity, DateTimeOffset.FromUnixTimeSeconds(exp)))
+        if (current.Tokens.TryAdd(authorization, new Entry(new BuyerPrincipal(identity), DateTimeOffset.FromUnixTimeSeconds(exp)))
             && Interlocked.Increment(ref current.Added) >= _generationSize)
         {
             lock (_turning)
