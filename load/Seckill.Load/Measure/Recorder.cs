@@ -58,7 +58,7 @@ public sealed class Second
     public long Sent;
     public long Completed;
     public long Errors;
-    public Histogram ArrivalLatency { get; } = new(precisionBits: 5);
+    public Histogram ArrivalLatency { get; } = new(significantDigits: 2);
 }
 
 /// <summary>
