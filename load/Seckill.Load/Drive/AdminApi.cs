@@ -42,7 +42,9 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
         {
             throw new InvalidOperationException($"creating the sale answered {(int)response.StatusCode}: {body}");
         }
-        return long.Parse(JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        // Ids are JSON strings; a service from before that rule sends numbers.
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id");
+        return id.ValueKind == JsonValueKind.Number ? id.GetInt64() : long.Parse(id.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<StockView> StockAsync(long saleId, CancellationToken cancellationToken)
