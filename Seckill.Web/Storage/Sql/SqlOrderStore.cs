@@ -22,32 +22,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         var sql = new Sql(connection, transaction, cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var timeoutMs = (long)paymentTimeout.TotalMilliseconds;
-        var writes = new OrderWrite?[batch.Count];
+        var writes = new OrderWrite[batch.Count];
 
-        // Replays first: a reservation already written reports what was written the first time.
-        var written = (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id IN @ids",
-            new { ids = batch.Select(r => r.OrderId).ToArray() })).ToDictionary(row => row.Id);
-        var fresh = new List<int>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var r = batch[i];
-            if (!written.TryGetValue(r.OrderId, out var row))
-            {
-                fresh.Add(i);
-                continue;
-            }
-            writes[i] = row switch
-            {
-                // The same id with other contents is not a replay: two instances share an
-                // instance id, or a clock went back. Never report someone else's order as ours.
-                _ when row.SaleId != r.SaleId || row.UserId != r.UserId || row.Quantity != r.Quantity =>
-                    new OrderWrite(r, false, OrderWrite.IdCollision),
-                { Status: OrderStatus.Failed } => new OrderWrite(r, false, row.Reason),
-                _ => new OrderWrite(r, true, null),
-            };
-        }
-
-        foreach (var sale in fresh.GroupBy(i => batch[i].SaleId))
+        // Each sale's rows in two statements when nothing stands in the way (the common case, and
+        // the fewest round trips to the database while buyers wait for their 201); otherwise row
+        // by row, each judged on its own.
+        foreach (var sale in Enumerable.Range(0, batch.Count).GroupBy(i => batch[i].SaleId))
         {
             var rows = sale.ToList();
             if (await TryWriteWholeAsync(sql, batch, rows, timeoutMs, now))
@@ -59,14 +39,11 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             }
             else
             {
-                foreach (var i in rows)
-                {
-                    writes[i] = await WriteOneAsync(sql, batch[i], PayBy(batch[i], now, timeoutMs), now);
-                }
+                await WriteCarefullyAsync(sql, batch, rows, timeoutMs, now, writes);
             }
         }
         await transaction.CommitAsync(cancellationToken);
-        return writes.Select(w => w!.Value).ToArray();
+        return writes;
     }
 
     // The payment deadline runs from the commit, or from the reservation if that is later.
@@ -74,46 +51,65 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
 
     /// <summary>
     /// The common case, in two statements: one guarded update of the sale for all the rows, one
-    /// multi-row insert. If either refuses (not enough stock for all, or a buyer who already holds
-    /// an order), everything it did is undone and the rows are written one by one instead.
+    /// multi-row insert. If the guard refuses (not enough stock for all), nothing changed; if the
+    /// insert refuses (an order already written, a replay; or a buyer who already holds one), the
+    /// database undid the whole statement and the units are taken back off the sale. Either way
+    /// the rows are then written carefully, one by one.
     /// </summary>
     private async Task<bool> TryWriteWholeAsync(Sql sql, IReadOnlyList<Reservation> batch, List<int> rows, long timeoutMs, long now)
     {
-        if (rows.Count == 1)
+        var first = batch[rows[0]];
+        var units = rows.Sum(i => (long)batch[i].Quantity);
+        var guarded = await sql.ExecuteAsync(
+            "UPDATE sales SET sold = sold + @units WHERE id = @SaleId AND sold + @units <= total_stock",
+            new { units, first.SaleId });
+        if (guarded != 1)
         {
             return false;
         }
-        var first = batch[rows[0]];
-        var units = rows.Sum(i => (long)batch[i].Quantity);
-        await sql.ExecuteAsync("SAVEPOINT whole");
+        // Every value is a number or a fixed word, written in invariant culture: no injection,
+        // and one statement instead of one parameter set per row.
+        var insert = new StringBuilder(
+            "INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id) VALUES ");
+        for (var k = 0; k < rows.Count; k++)
+        {
+            var r = batch[rows[k]];
+            insert.Append(CultureInfo.InvariantCulture,
+                $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now},{r.ShardId})");
+        }
         try
         {
-            var guarded = await sql.ExecuteAsync(
-                "UPDATE sales SET sold = sold + @units WHERE id = @SaleId AND sold + @units <= total_stock",
-                new { units, first.SaleId });
-            if (guarded == 1)
-            {
-                // Every value is a number or a fixed word, written in invariant culture: no injection,
-                // and one statement instead of one parameter set per row.
-                var insert = new StringBuilder(
-                    "INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id) VALUES ");
-                for (var k = 0; k < rows.Count; k++)
-                {
-                    var r = batch[rows[k]];
-                    insert.Append(CultureInfo.InvariantCulture,
-                        $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now},{r.ShardId})");
-                }
-                await sql.ExecuteAsync(insert.ToString());
-                await sql.ExecuteAsync("RELEASE SAVEPOINT whole");
-                return true;
-            }
+            await sql.ExecuteAsync(insert.ToString());
+            return true;
         }
         catch (DbException e) when (db.IsUniqueViolation(e))
         {
+            await sql.ExecuteAsync("UPDATE sales SET sold = sold - @units WHERE id = @SaleId", new { units, first.SaleId });
+            return false;
         }
-        await sql.ExecuteAsync("ROLLBACK TO SAVEPOINT whole");
-        await sql.ExecuteAsync("RELEASE SAVEPOINT whole");
-        return false;
+    }
+
+    /// <summary>
+    /// Row by row: a reservation already written (a replay) reports what was written the first
+    /// time; each other row is written in a savepoint of its own, or refused with its reason.
+    /// </summary>
+    private async Task WriteCarefullyAsync(Sql sql, IReadOnlyList<Reservation> batch, List<int> rows, long timeoutMs, long now, OrderWrite[] writes)
+    {
+        var written = (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id IN @ids",
+            new { ids = rows.Select(i => batch[i].OrderId).ToArray() })).ToDictionary(row => row.Id);
+        foreach (var i in rows)
+        {
+            var r = batch[i];
+            writes[i] = !written.TryGetValue(r.OrderId, out var row) ? await WriteOneAsync(sql, r, PayBy(r, now, timeoutMs), now) : row switch
+            {
+                // The same id with other contents is not a replay: two instances share an
+                // instance id, or a clock went back. Never report someone else's order as ours.
+                _ when row.SaleId != r.SaleId || row.UserId != r.UserId || row.Quantity != r.Quantity =>
+                    new OrderWrite(r, false, OrderWrite.IdCollision),
+                { Status: OrderStatus.Failed } => new OrderWrite(r, false, row.Reason),
+                _ => new OrderWrite(r, true, null),
+            };
+        }
     }
 
     /// <summary>One row in its own savepoint, so that one refused row does not undo the batch.</summary>
