@@ -1,8 +1,14 @@
-using Seckill.Web;
+using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
+using Seckill.Web.Jobs;
 using Seckill.Web.Ops;
+using Seckill.Web.Orders;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
 using Seckill.Web.Security;
+using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 
 // `Seckill.Web token --user 42 [--admin]` prints a development token and exits.
@@ -15,24 +21,22 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Settings: appsettings.json from the repository root, overridden by environment variables.
 builder.AddRepositorySettings();
-
-// Every error is application/problem+json with a code; JSON is source-generated.
+// Every error is application/problem+json with a code; each feature adds its source-generated JSON.
 builder.Services.AddProblemResponses();
-builder.Services.AddSeckillJson();
 
-// Callers: JWT bearer (HS256), admin policy.
-builder.AddSeckillAuth();
-
-// Storage: SQLite file and in-process stock (embedded mode), or with connection strings MySQL
-// and Redis (clustered mode).
-builder.AddSeckillStorage();
-
-// The gate in front of stock: rate limits, bot rules, blacklist, purchase tokens, sale id filter, metrics.
-builder.AddRequestGate();
-
-// The flash sale itself: sales, stock, checkout, order writer, expiry.
-builder.AddFlashSale();
-builder.Services.AddSeckillHealth();
+// The features, each from its folder. Background services start in this order: the storage
+// (schema, connections), the cluster, orders (the shard set from the database), sales, gate, jobs.
+builder.AddSecurity();   // JWT bearer callers, admin policy
+builder.AddStorage();    // SQLite and in-process stock; or, with connection strings, MySQL and Redis
+builder.AddCluster();    // instance identity, heartbeat, sold-out broadcast
+builder.AddStock();      // the sold-out board, the shard router
+builder.AddAllocation(); // pool → shard moves
+builder.AddOrders();     // the order writer, pay/cancel/expire, shard recovery
+builder.AddSales();      // publishing and finding sales
+builder.AddGate();       // rate limits, bot rules, blacklist, purchase tokens
+builder.AddPurchasing(); // the purchase endpoint
+builder.AddJobs();       // expiry of unpaid orders
+builder.AddOps();        // metrics, health
 
 var app = builder.Build().ValidateSettings();
 
@@ -42,9 +46,11 @@ app.UseSeckillAuthentication(); // the bearer token; a token seen before is answ
 app.UseRateLimits();            // per address and per buyer: after authentication, which names the buyer
 app.UseAuthorization();
 
-app.MapFlashSale();
-app.MapRequestGate();
-app.MapHealth();
+app.MapSales();
+app.MapGate();
+app.MapPurchasing();
+app.MapOrders();
+app.MapOps();
 
 app.Run();
 return 0;

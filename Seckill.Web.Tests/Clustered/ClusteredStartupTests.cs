@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Tests.Clustered;
 
@@ -73,10 +74,7 @@ public sealed class ClusteredStartupTests
         Assert.True(board.IsSoldOut(sale.Id));
 
         // Another instance publishes on the pool Redis (here: the same channel, another connection).
-        using var other = new RedisConnections(Options.Create(new Seckill.Web.Storage.ClusteredStorageOptions
-        {
-            Shard = factory.Store.Settings["Redis:Shard"], Pool = factory.Store.Settings["Redis:Pool"],
-        }));
+        using var other = new RedisConnections(new RedisSettings(factory.Store.Settings["Redis:Pool"]!, factory.Store.Settings["Redis:Shard"]!, ShardId: 99));
         await other.ConnectAsync(await factory.Get<Seckill.Web.Storage.MySql.MySqlDatabase>().ClusterIdAsync(CancellationToken.None));
         await other.PoolSubscriber.PublishAsync(other.PoolChannel("sold-out"), $"stock_back:{sale.Id}");
         await Eventually.TrueAsync(() => Task.FromResult(!board.IsSoldOut(sale.Id)), "the flag to clear");

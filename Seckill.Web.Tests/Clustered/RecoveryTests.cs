@@ -6,6 +6,7 @@ using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 using Seckill.Web.Tests.Infrastructure;
 using Xunit.Abstractions;
+using Seckill.Web.Sales;
 
 namespace Seckill.Web.Tests.Clustered;
 

@@ -4,6 +4,8 @@ using Dapper;
 using Seckill.Web.Stock;
 using Seckill.Web.Tests.Infrastructure;
 using Xunit.Abstractions;
+using Seckill.Web.Sales;
+using Seckill.Web.Orders;
 
 namespace Seckill.Web.Tests.Clustered;
 

@@ -5,6 +5,7 @@ using Seckill.Web.Storage;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Tests.Contracts;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Tests.Clustered;
 
@@ -22,13 +23,9 @@ public sealed class RedisStockShardContract : StockShardContract, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _connections = new RedisConnections(Options.Create(new ClusteredStorageOptions
-        {
-            Shard = _redis.Configuration(0),
-            Pool = _redis.Configuration(1),
-        }));
+        _connections = new RedisConnections(new RedisSettings(Pool: _redis.Configuration(1), Shard: _redis.Configuration(0), ShardId: 3));
         await _connections.ConnectAsync("contract");
-        _shard = new RedisStockShard(_connections, Options.Create(new InstanceOptions { InstanceId = 3 }));
+        _shard = new RedisStockShard(_connections);
     }
 
     public Task DisposeAsync()

@@ -5,6 +5,7 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Tests.Infrastructure;
 using Seckill.Web.Tests.Unit;
+using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Contracts;
 
@@ -28,7 +29,7 @@ public abstract class StockPoolContract
         Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
         Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
         Assert.Equal(70, await Pool.GetAsync(sale));
-        Assert.Equal([new Transfer(77, sale, 4, 30)], await Pool.ListInTransitAsync(sale));
+        Assert.Equal([new Transfer(77, sale, FromShard: null, ToShard: 4, 30)], await Pool.ListInTransitAsync(sale));
 
         await Pool.CompleteTransferAsync(sale, 77);
         await Pool.CompleteTransferAsync(sale, 77);
@@ -43,7 +44,7 @@ public abstract class StockPoolContract
         Assert.Equal(10, await Pool.TakeAsync(sale, 25, transferId: 1, toShard: 0));
         Assert.Equal(0, await Pool.TakeAsync(sale, 25, transferId: 2, toShard: 0));
         Assert.Equal(0, await Pool.GetAsync(sale));
-        Assert.Equal([new Transfer(1, sale, 0, 10)], await Pool.ListInTransitAsync(sale));
+        Assert.Equal([new Transfer(1, sale, FromShard: null, ToShard: 0, 10)], await Pool.ListInTransitAsync(sale));
     }
 
     [Fact]
@@ -105,6 +106,31 @@ public abstract class SqlStockPoolContract(StorageMode mode) : StockPoolContract
     protected override async Task<long> SaleWithPoolAsync(int stock) =>
         (await new SqlSaleStore(_setup.Database).CreateAsync(
             new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None)).Id;
+
+    /// <summary>
+    /// A move between shards (a steal) or back to the pool (a reclaim) in flight is listed with its
+    /// source and destination, like a refill: whoever finds it after a crash knows what to resume.
+    /// </summary>
+    [Fact]
+    public async Task EveryMoveInFlightNamesItsSourceAndDestination()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 30, transferId: 1, toShard: 4);
+        await using (var connection = await _setup.Database.OpenAsync(CancellationToken.None))
+        {
+            // Written as the allocator across instances will record them.
+            await new Sql(connection, null, CancellationToken.None).ExecuteAsync(
+                """
+                INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at) VALUES
+                (2, @sale, 4, 5, 10, 0), (3, @sale, 5, NULL, 3, 0), (4, @sale, 4, NULL, 1, 0)
+                """, new { sale });
+        }
+        await Pool.CompleteTransferAsync(sale, 4);
+
+        Assert.Equal(
+            [new Transfer(1, sale, null, 4, 30), new Transfer(2, sale, 4, 5, 10), new Transfer(3, sale, 5, null, 3)],
+            (await Pool.ListInTransitAsync(sale)).OrderBy(transfer => transfer.TransferId));
+    }
 
     [Fact]
     public async Task OrdersTakeTheirUnitsOffTheirShardAndAnEndedOrderReturnsThemToThePool()

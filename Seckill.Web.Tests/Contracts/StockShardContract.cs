@@ -1,5 +1,7 @@
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
+using Seckill.Web.Cluster;
+using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Contracts;
 
@@ -131,5 +133,5 @@ public abstract class StockShardContract
 public sealed class InProcessStockShardContract : StockShardContract
 {
     protected override IStockShard Shard { get; } =
-        new InProcessStockShard(Microsoft.Extensions.Options.Options.Create(new InstanceOptions { InstanceId = 3 }));
+        new InProcessStockShard(3);
 }

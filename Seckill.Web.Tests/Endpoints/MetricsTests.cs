@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Seckill.Web.Gate;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Ops;
 
 namespace Seckill.Web.Tests.Endpoints;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Seckill.Web.Gate;
 using Seckill.Web.Sales;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Ops;
 
 namespace Seckill.Web.Tests.Promises;
 

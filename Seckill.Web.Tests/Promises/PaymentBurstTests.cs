@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Seckill.Web.Orders;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Tests.Promises;
 

@@ -1,4 +1,5 @@
 using Seckill.Web.Gate;
+using Seckill.Web.Sales;
 
 namespace Seckill.Web.Tests.Unit;
 

@@ -11,6 +11,8 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Cluster;
+using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Unit;
 
@@ -25,27 +27,31 @@ public class CheckoutTests
     private sealed class Parts
     {
         public readonly SoldOutBoard SoldOut = new();
-        public readonly InProcessStockShard Shard = new(Options.Create(new InstanceOptions()));
+        public readonly InProcessStockShard Shard = new(0);
         public readonly GatedPool Pool = new();
         public readonly Checkout Checkout;
 
         public Parts(double refillRatio)
         {
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
-            var allocator = new Allocator(Pool, Shard, SoldOut, ids, Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
-            // Storage is never reached: the sale is pinned in memory .
-            var database = new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = "unused.db" }));
+            var shards = new ShardRouter(Shard);
+            var allocator = new Allocator(Pool, shards, SoldOut, ids, Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
+            // Storage is never reached: the sale is pinned in memory.
+            var database = new SqliteDatabase("unused.db");
             var gate = Options.Create(new GateOptions());
             var sales = new SaleDirectory(new SaleCatalog(), new SqlSaleStore(database), new MemoryCache(new MemoryCacheOptions()),
-                gate, TimeProvider.System, NullLogger<SaleDirectory>.Instance);
+                Options.Create(new SaleLookupOptions()), TimeProvider.System, NullLogger<SaleDirectory>.Instance);
             var now = DateTimeOffset.UtcNow;
             sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
             var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
-            var restock = new Restock(Shard, SoldOut, new NoSoldOutBroadcast(), NullLogger<Restock>.Instance);
+            // A cluster of one: the broadcast has no one to tell.
+            var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), SoldOut, Pool, shards, NullLogger<SoldOutBroadcast>.Instance);
+            var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
-            var writer = new OrderWriter(store, Shard, restock, orderOptions, NullLogger<OrderWriter>.Instance);
-            Checkout = new Checkout(sales, tokens, SoldOut, new NoSoldOutBroadcast(), Shard, allocator, writer, restock, ids, TimeProvider.System, orderOptions);
+            var writer = new OrderWriter(store, shards, restock, orderOptions, NullLogger<OrderWriter>.Instance);
+            Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
+                new OrderConfirmation(writer, restock, orderOptions), shards, ids, TimeProvider.System);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Tests.Unit;
 

@@ -6,6 +6,7 @@ using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
 using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Tests.Unit;
 
@@ -33,8 +34,8 @@ public sealed class StorageSetupFor : IDisposable
     {
         Store = new TestStore(mode);
         Database = mode == StorageMode.Clustered
-            ? new MySqlDatabase(Options.Create(new ClusteredStorageOptions { Mysql = Store.Settings["ConnectionStrings:Mysql"] }))
-            : new SqliteDatabase(Options.Create(new StorageOptions { SqlitePath = Store.Settings["Storage:SqlitePath"]! }));
+            ? new MySqlDatabase(Store.Settings["ConnectionStrings:Mysql"]!)
+            : new SqliteDatabase(Store.Settings["Storage:SqlitePath"]!);
     }
 
     public TestStore Store { get; }

@@ -29,10 +29,10 @@ public sealed class RateLimiterTests
     }
 
     private static AddressBuckets Buckets(ManualClock clock, int perSecond = 5, int burst = 10) =>
-        new(new RateLimitOptions.PerIpLimit { PermitsPerSecond = perSecond, Burst = burst }, clock);
+        new(new RateLimitOptions.AddressLimit { PermitsPerSecond = perSecond, Burst = burst }, clock);
 
     private static BuyerWindows Windows(ManualClock clock, int perMinute = 10) =>
-        new(new RateLimitOptions.PerUserLimit { PermitsPerMinute = perMinute }, clock);
+        new(new RateLimitOptions.BuyerLimit { PermitsPerMinute = perMinute }, clock);
 
     private static int Take(Func<bool> acquire, int attempts)
     {

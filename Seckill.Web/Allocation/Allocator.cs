@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Seckill.Web.Orders;
 using Seckill.Web.Stock;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Allocation;
 
@@ -11,9 +11,10 @@ namespace Seckill.Web.Allocation;
 /// shards is the cluster allocator's job; this is the single-instance part of it.)
 /// </summary>
 /// <remarks>Thread-safe: each move is a take from the pool then an add to the shard, each atomic.</remarks>
-public sealed class Allocator(IStockPool pool, IStockShard shard, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options)
+public sealed class Allocator(IStockPool pool, IShardRouter shards, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options)
 {
     private readonly AllocationOptions _options = options.Value;
+    private readonly IStockShard _shard = shards.Local;
 
     /// <summary>
     /// Per sale, moves to this shard go one at a time: a buyer who needs a refill while one is under
@@ -84,7 +85,7 @@ public sealed class Allocator(IStockPool pool, IStockShard shard, SoldOutBoard s
         long units = 0;
         foreach (var transfer in await pool.ListInTransitAsync(saleId))
         {
-            if (transfer.ShardId != shard.Id || !await shard.HasReceivedAsync(saleId, transfer.TransferId))
+            if (transfer.ToShard != _shard.Id || !await _shard.HasReceivedAsync(saleId, transfer.TransferId))
             {
                 units += transfer.Units;
             }
@@ -109,10 +110,10 @@ public sealed class Allocator(IStockPool pool, IStockShard shard, SoldOutBoard s
         // The ledger records the units as in transit to this shard in the same transaction that
         // takes them from the pool, and the shard applies the transfer id at most once: a crash
         // anywhere here leaves a record that ShardRecovery counts on the shard at the next start.
-        var taken = await pool.TakeAsync(saleId, units, transferId, shard.Id);
+        var taken = await pool.TakeAsync(saleId, units, transferId, _shard.Id);
         if (taken > 0)
         {
-            await shard.AddAsync(saleId, taken, transferId);
+            await _shard.AddAsync(saleId, taken, transferId);
             Interlocked.Increment(ref lane.Completed);
             await pool.CompleteTransferAsync(saleId, transferId);
             // A buyer who looked while these units were in transit may have flagged the

@@ -25,7 +25,7 @@ public sealed class AddressBuckets
     private static readonly long ClockStep = TimeSpan.TicksPerMillisecond;
     private long _latest;               // the latest time seen, to within ClockStep (see Now)
 
-    public AddressBuckets(RateLimitOptions.PerIpLimit limit, TimeProvider time)
+    public AddressBuckets(RateLimitOptions.AddressLimit limit, TimeProvider time)
     {
         _time = time;
         _interval = Math.Max(1, TimeSpan.TicksPerSecond / limit.PermitsPerSecond);

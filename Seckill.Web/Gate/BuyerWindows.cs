@@ -11,7 +11,7 @@ namespace Seckill.Web.Gate;
 /// One small object per buyer, locked only by that buyer's own requests. Buyers whose window is
 /// empty again are forgotten by <see cref="Sweep"/>; nothing walks the buyers on the request path.
 /// </remarks>
-public sealed class BuyerWindows(RateLimitOptions.PerUserLimit limit, TimeProvider time)
+public sealed class BuyerWindows(RateLimitOptions.BuyerLimit limit, TimeProvider time)
 {
     public const int Segments = 6;
     private static readonly long SegmentTicks = TimeSpan.FromMinutes(1).Ticks / Segments;

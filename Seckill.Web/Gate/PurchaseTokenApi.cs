@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Seckill.Web.Http;
-using Seckill.Web.Purchasing;
 using Seckill.Web.Sales;
 using Seckill.Web.Security;
 
@@ -35,16 +34,16 @@ public static class PurchaseTokenApi
         }
         if (await sales.FindAsync(saleId) is not { } sale)
         {
-            return SalesApi.SaleNotFound;
+            return SaleProblems.NotFound;
         }
         var now = time.GetUtcNow();
         if (!sale.HasStarted(now))
         {
-            return PurchaseApi.NotStarted;
+            return SaleProblems.NotStarted;
         }
         if (sale.HasEnded(now))
         {
-            return PurchaseApi.Ended;
+            return SaleProblems.Ended;
         }
         var userId = user.UserId();
         if (blacklist.Contains(userId))

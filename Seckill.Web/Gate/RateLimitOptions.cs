@@ -8,9 +8,9 @@ public sealed class RateLimitOptions : IValidatableObject
 {
     public const string Section = "RateLimits";
 
-    public PerIpLimit PerIp { get; set; } = new();
+    public AddressLimit PerIp { get; set; } = new();
 
-    public PerUserLimit PerUser { get; set; } = new();
+    public BuyerLimit PerUser { get; set; } = new();
 
     /// <summary>
     /// Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) of the proxies in front of us
@@ -43,7 +43,7 @@ public sealed class RateLimitOptions : IValidatableObject
         }
     }
 
-    public sealed class PerIpLimit
+    public sealed class AddressLimit
     {
         /// <summary>Tokens added to each address's bucket every second.</summary>
         public int PermitsPerSecond { get; set; } = 5;
@@ -52,7 +52,7 @@ public sealed class RateLimitOptions : IValidatableObject
         public int Burst { get; set; } = 10;
     }
 
-    public sealed class PerUserLimit
+    public sealed class BuyerLimit
     {
         /// <summary>Purchase attempts one buyer may make in any minute.</summary>
         public int PermitsPerMinute { get; set; } = 10;

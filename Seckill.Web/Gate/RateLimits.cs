@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Http;
+using Seckill.Web.Ops;
 
 namespace Seckill.Web.Gate;
 

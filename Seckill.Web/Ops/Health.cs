@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 
@@ -9,16 +8,14 @@ namespace Seckill.Web.Ops;
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: and its storage does too (503 if not).</summary>
 public static class Health
 {
-    /// <summary>The tag of every check <c>/health/ready</c> runs (a mode may add its own, e.g. <c>pool-redis</c>).</summary>
-    public const string ReadyTag = "ready";
-
-    public static IServiceCollection AddSeckillHealth(this IServiceCollection services)
+    /// <summary><c>/health/ready</c> runs every registered check: these, and any a storage mode adds (<c>pool-redis</c>).</summary>
+    public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         // One check per store, so a 503 names the one that is away.
         services.AddHealthChecks()
-            .AddCheck<StorageHealthCheck>("orders-db", tags: [ReadyTag])
+            .AddCheck<StorageHealthCheck>("orders-db")
             .Add(new HealthCheckRegistration("stock-shard",
-                provider => new StockHealthCheck(provider.GetRequiredService<IStockShard>().PingAsync, "This instance's stock shard"), null, [ReadyTag]));
+                provider => new StockHealthCheck(provider.GetRequiredService<IShardRouter>().Local.PingAsync, "This instance's stock shard"), null, null));
         return services;
     }
 
@@ -29,7 +26,7 @@ public static class Health
         // give, and the baseline BENCHMARKS.md compares the purchase refusal path against.
         app.MapGet("/health/live", () => TypedResults.Text("Healthy")).DisableRateLimiting();
         // MapHealthChecks answers every method; a probe is a GET (or HEAD), anything else is 405.
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteReadinessAsync })
+        app.MapHealthChecks("/health/ready", new() { ResponseWriter = WriteReadinessAsync })
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .DisableRateLimiting();
         return app;

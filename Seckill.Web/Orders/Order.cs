@@ -1,3 +1,4 @@
+using Seckill.Web.Stock;
 namespace Seckill.Web.Orders;
 
 /// <summary>Order statuses as the API and the databases spell them.</summary>
@@ -11,19 +12,7 @@ public static class OrderStatus
     public const string Expired = "expired";
     /// <summary>The database refused the order; its stock went back to the shard.</summary>
     public const string Failed = "failed";
-
-    /// <summary>Active orders hold stock and count as sold; a user may hold one per sale.</summary>
-    public static bool IsActive(string status) => status is AwaitingPayment or Paid;
 }
-
-/// <summary>
-/// Stock held for one buyer on one shard, on its way to becoming an order.
-/// Its <see cref="OrderId"/> is the order's id from the first moment, so every step after it
-/// (write, confirm, replay) is idempotent by that id.
-/// </summary>
-/// <param name="ShardId">The shard whose units it holds: stored with the order, so that what a shard
-/// holds can be worked out from the database alone (<see cref="Stock.ShardRecovery"/>).</param>
-public readonly record struct Reservation(long OrderId, long SaleId, long UserId, int Quantity, long AmountCents, long CreatedAtMs, int ShardId);
 
 /// <summary>An order as the database holds it.</summary>
 public sealed record Order(

@@ -18,7 +18,7 @@ namespace Seckill.Web.Orders;
 /// reservations and drains what is queued before the host stops.
 /// </remarks>
 public sealed partial class OrderWriter(
-    IOrderStore store, IStockShard shard, Restock restock, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
+    IOrderStore store, IShardRouter shards, Restock restock, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
     : BackgroundService
 {
     private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
@@ -215,7 +215,12 @@ public sealed partial class OrderWriter(
                     await restock.ReservationRefusedAsync(write);
                 }
             }
-            await shard.ConfirmAsync(committed);
+            // Each reservation is confirmed on the shard that holds it (all of a batch are this
+            // instance's today: one call).
+            foreach (var onShard in committed.GroupBy(reservation => reservation.ShardId))
+            {
+                await shards.Get(onShard.Key).ConfirmAsync(onShard.Count() == committed.Count ? committed : onShard.ToList());
+            }
             return writes;
         }, reservations.Count);
         return settled;

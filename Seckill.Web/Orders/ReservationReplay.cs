@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Stock;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Orders;
 
@@ -11,7 +12,7 @@ namespace Seckill.Web.Orders;
 /// Writing is idempotent by order id, so replaying one that did commit changes nothing.
 /// </summary>
 public sealed partial class ReservationReplay(
-    IStockShard shard, OrderWriter writer, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options,
+    IShardRouter shards, OrderWriter writer, IdGenerator ids, TimeProvider time, IOptions<OrderOptions> options,
     ILogger<ReservationReplay> log) : BackgroundService
 {
     private readonly OrderOptions _options = options.Value;
@@ -50,7 +51,7 @@ public sealed partial class ReservationReplay(
     public async Task<IReadOnlyList<OrderWrite>> ReplayAsync(TimeSpan minAge)
     {
         var before = (time.GetUtcNow() - minAge).ToUnixTimeMilliseconds();
-        var due = (await shard.ListUnconfirmedAsync())
+        var due = (await shards.Local.ListUnconfirmedAsync())
             .Where(r => r.CreatedAtMs <= before && !writer.TryGetPending(r.OrderId, out _))
             .ToList();
         if (due.Count == 0)

@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
+using Seckill.Web.Ops;
+using Seckill.Web.Sales;
 
 namespace Seckill.Web.Purchasing;
 
@@ -12,12 +14,13 @@ public sealed record PurchaseRequest(long? Quantity, string? Token);
 
 public sealed record PurchaseResponse([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long OrderId, string Status, long? Position, long? EtaMs);
 
+/// <summary>The services the purchase handler uses (bound by <c>[AsParameters]</c>; a struct, so no allocation).</summary>
+public readonly record struct PurchaseServices(Checkout Checkout, BotRules Bots, Blacklist Blacklist, PurchaseMetrics Metrics);
+
 public static class PurchaseApi
 {
     // The refusals almost every request of a flash sale gets: serialised once, written as bytes.
     private static readonly CachedProblem SoldOut = new(StatusCodes.Status409Conflict, "sold_out", "Sold out.", "Every unit of this sale is taken.");
-    public static readonly CachedProblem NotStarted = new(StatusCodes.Status409Conflict, "not_started", "Not started.", "This sale has not started yet.");
-    public static readonly CachedProblem Ended = new(StatusCodes.Status409Conflict, "ended", "Ended.", "This sale has ended.");
     private static readonly CachedProblem InvalidQuantity = new(StatusCodes.Status400BadRequest, "invalid_quantity", "The request is invalid.", "quantity must be at least 1 and at most the sale's per-user limit.");
     private static readonly IResult Unauthenticated = TypedResults.Challenge();
     private static readonly IResult Forbidden = TypedResults.Forbid();
@@ -45,23 +48,28 @@ public static class PurchaseApi
     /// allocation per request, and the refusals here must not allocate. The answers are listed
     /// in the route's <c>Produces</c> metadata instead.
     /// </remarks>
-    private static async ValueTask<IResult> PurchaseAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, Checkout checkout, BotRules bots, Blacklist blacklist, PurchaseMetrics metrics)
+    private static async ValueTask<IResult> PurchaseAsync(string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] PurchaseServices services)
     {
+        var metrics = services.Metrics;
         // The default authorization policy, without the authorization middleware's evaluation
         // (a measurable share of a refusal): no token or a bad one is challenged (401 from the
         // bearer handler, with its code), a valid token without a usable user id is forbidden.
         if (!user.TryGetUserId(out var userId))
         {
-            return user.Identity?.IsAuthenticated == true ? Forbidden : Unauthenticated;
+            if (user.Identity?.IsAuthenticated == true)
+            {
+                return Forbidden;
+            }
+            metrics.Count(PurchaseResult.Unauthorized);
+            return Unauthenticated;
         }
-        if (bots.IsSuspect(request))
+        if (services.Bots.IsSuspect(request))
         {
             metrics.Count(PurchaseResult.BotSuspected);
             return GateProblems.BotSuspected;
         }
         // Before the body is read: a blacklisted buyer costs nothing more.
-        if (blacklist.Contains(userId))
+        if (services.Blacklist.Contains(userId))
         {
             metrics.Count(PurchaseResult.Blacklisted);
             return GateProblems.Blacklisted;
@@ -71,7 +79,7 @@ public static class PurchaseApi
             metrics.Count(PurchaseResult.InvalidRequest);
             return RouteIds.Invalid;
         }
-        var (body, problem) = await JsonBody.ReadAsync(request, SeckillJson.Default.PurchaseRequest);
+        var (body, problem) = await JsonBody.ReadAsync(request, PurchasingJson.Default.PurchaseRequest);
         if (problem is not null)
         {
             metrics.Count(PurchaseResult.InvalidRequest);
@@ -79,46 +87,56 @@ public static class PurchaseApi
         }
 
         var token = body!.Token ?? (request.Headers.TryGetValue(PurchaseTokenApi.Header, out var header) ? header.ToString() : null);
-        var outcome = await checkout.PurchaseAsync(saleId, userId, body.Quantity ?? 1, token);
-        metrics.Count(ResultOf(outcome));
-        return outcome.Status switch
-        {
-            PurchaseStatus.SoldOut => SoldOut,
-            PurchaseStatus.NotStarted => NotStarted,
-            PurchaseStatus.Ended => Ended,
-            PurchaseStatus.UnknownSale => Sales.SalesApi.SaleNotFound,
-            PurchaseStatus.InvalidQuantity => InvalidQuantity,
-            PurchaseStatus.Unavailable => Unavailable,
-            PurchaseStatus.BadToken => GateProblems.BadToken,
-            PurchaseStatus.AlreadyPurchased => ApiProblem.Conflict("already_purchased",
-                "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) }),
-            PurchaseStatus.Refused => ApiProblem.Conflict(outcome.RefusalCode == Orders.OrderWrite.SoldOut ? "sold_out" : "order_failed",
-                "The order could not be recorded.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) }),
-            PurchaseStatus.Committed => TypedResults.Created(OrderLocation(outcome.OrderId),
-                new PurchaseResponse(outcome.OrderId, Orders.OrderStatus.AwaitingPayment, null, null)),
-            PurchaseStatus.Queued => TypedResults.Accepted(OrderLocation(outcome.OrderId),
-                new PurchaseResponse(outcome.OrderId, Orders.OrderStatus.Queued, outcome.Position, outcome.EtaMs)),
-            _ => throw new InvalidOperationException($"Unhandled purchase status {outcome.Status}."),
-        };
+        var outcome = await services.Checkout.PurchaseAsync(saleId, userId, body.Quantity ?? 1, token);
+        var answer = Answers[(int)outcome.Status];
+        metrics.Count(answer.Metric);
+        return answer.Respond(outcome);
     }
 
-    private static PurchaseResult ResultOf(PurchaseOutcome outcome) => outcome.Status switch
+    /// <summary>How a purchase status is counted and answered.</summary>
+    private readonly record struct Answer(PurchaseResult Metric, Func<PurchaseOutcome, IResult> Respond);
+
+    /// <summary>
+    /// Every <see cref="PurchaseStatus"/>, its metric and its answer, in one place. The refusals
+    /// answer with a problem serialised once; only the answers that name an order build one.
+    /// </summary>
+    private static readonly Answer[] Answers = AnswerTable(
+        (PurchaseStatus.Committed, PurchaseResult.Accepted, outcome => TypedResults.Created(OrderLocation(outcome.OrderId),
+            new PurchaseResponse(outcome.OrderId, Orders.OrderStatus.AwaitingPayment, null, null))),
+        (PurchaseStatus.Queued, PurchaseResult.Accepted, outcome => TypedResults.Accepted(OrderLocation(outcome.OrderId),
+            new PurchaseResponse(outcome.OrderId, Orders.OrderStatus.Queued, outcome.Position, outcome.EtaMs))),
+        (PurchaseStatus.Refused, PurchaseResult.OrderFailed, outcome => NotRecorded("order_failed", outcome)),
+        (PurchaseStatus.RefusedSoldOut, PurchaseResult.SoldOut, outcome => NotRecorded("sold_out", outcome)),
+        (PurchaseStatus.UnknownSale, PurchaseResult.UnknownSale, _ => SaleProblems.NotFound),
+        (PurchaseStatus.InvalidQuantity, PurchaseResult.InvalidRequest, _ => InvalidQuantity),
+        (PurchaseStatus.NotStarted, PurchaseResult.NotStarted, _ => SaleProblems.NotStarted),
+        (PurchaseStatus.Ended, PurchaseResult.Ended, _ => SaleProblems.Ended),
+        (PurchaseStatus.SoldOut, PurchaseResult.SoldOut, _ => SoldOut),
+        (PurchaseStatus.AlreadyPurchased, PurchaseResult.AlreadyPurchased, outcome => ApiProblem.Conflict("already_purchased",
+            "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) })),
+        (PurchaseStatus.BadToken, PurchaseResult.BadToken, _ => GateProblems.BadToken),
+        (PurchaseStatus.Unavailable, PurchaseResult.Unavailable, _ => Unavailable));
+
+    private static IResult NotRecorded(string code, PurchaseOutcome outcome) =>
+        ApiProblem.Conflict(code, "The order could not be recorded.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) });
+
+    /// <summary>The table indexed by status; a status without its row fails the start, not a request.</summary>
+    private static Answer[] AnswerTable(params (PurchaseStatus Status, PurchaseResult Metric, Func<PurchaseOutcome, IResult> Respond)[] rows)
     {
-        PurchaseStatus.Committed or PurchaseStatus.Queued => PurchaseResult.Accepted,
-        PurchaseStatus.SoldOut => PurchaseResult.SoldOut,
-        PurchaseStatus.AlreadyPurchased => PurchaseResult.AlreadyPurchased,
-        PurchaseStatus.NotStarted => PurchaseResult.NotStarted,
-        PurchaseStatus.Ended => PurchaseResult.Ended,
-        PurchaseStatus.UnknownSale => PurchaseResult.UnknownSale,
-        PurchaseStatus.InvalidQuantity => PurchaseResult.InvalidRequest,
-        PurchaseStatus.BadToken => PurchaseResult.BadToken,
-        PurchaseStatus.Unavailable => PurchaseResult.Unavailable,
-        PurchaseStatus.Refused => outcome.RefusalCode == Orders.OrderWrite.SoldOut ? PurchaseResult.SoldOut : PurchaseResult.OrderFailed,
-        _ => throw new InvalidOperationException($"Unhandled purchase status {outcome.Status}."),
-    };
+        var table = new Answer[Enum.GetValues<PurchaseStatus>().Length];
+        foreach (var (status, metric, respond) in rows)
+        {
+            table[(int)status] = new Answer(metric, respond);
+        }
+        if (Array.FindIndex(table, answer => answer.Respond is null) is var missing and >= 0)
+        {
+            throw new InvalidOperationException($"Purchase status {(PurchaseStatus)missing} has no answer.");
+        }
+        return table;
+    }
 
     private static string OrderLocation(long orderId) => "/api/orders/" + IdText(orderId);
 
-    /// <summary>Ids leave the service as JSON strings (see <see cref="SeckillJson"/>), in problem extensions too.</summary>
+    /// <summary>Ids leave the service as JSON strings (see <c>Http/ApiJson</c>), in problem extensions too.</summary>
     private static string IdText(long id) => id.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using Seckill.Web.Gate;
 
 namespace Seckill.Web.Sales;
 
@@ -23,10 +22,10 @@ namespace Seckill.Web.Sales;
 /// lookup would box the id, and this lookup is on every purchase. Thread-safe.
 /// </remarks>
 public sealed partial class SaleDirectory(
-    SaleCatalog catalog, ISaleStore store, IMemoryCache cache, IOptions<GateOptions> options, TimeProvider time,
+    SaleCatalog catalog, ISaleStore store, IMemoryCache cache, IOptions<SaleLookupOptions> options, TimeProvider time,
     ILogger<SaleDirectory> log)
 {
-    private readonly GateOptions _options = options.Value;
+    private readonly SaleLookupOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Lazy<Task<Sale?>>> _reads = new();
     private volatile BloomFilter _filter = new(options.Value.BloomCapacity, options.Value.BloomFalsePositiveRate);
     private long _filtered, _cacheHits, _storageReads;
@@ -96,6 +95,18 @@ public sealed partial class SaleDirectory(
         }
         _filter = filter;
         LogFilterBuilt(ids.Count, filter.Capacity, filter.SizeInBytes / 1024);
+    }
+
+    /// <summary>Sales that ended longer ago than this are not kept in memory at startup.</summary>
+    private static readonly TimeSpan EndedRetention = TimeSpan.FromDays(7);
+
+    /// <summary>At startup: running and upcoming sales pinned, and those ended in the last week cached.</summary>
+    public async Task KnowRecentAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sale in await store.ListEndingAfterAsync(time.GetUtcNow() - EndedRetention, cancellationToken))
+        {
+            Know(sale);
+        }
     }
 
     /// <summary>Re-reads running sales from storage (changes, and sales created by other instances) and unpins ended ones.</summary>

@@ -1,19 +1,19 @@
 using Microsoft.Extensions.Options;
-using Seckill.Web.Gate;
 
 namespace Seckill.Web.Sales;
 
 /// <summary>
-/// Builds the sale id filter before the first request, then re-reads running sales every
+/// Builds the sale id filter and pins the running sales before the first request, then re-reads running sales every
 /// <c>Gate:SaleRefreshInterval</c> so pinned metadata follows storage (and, in a cluster, sales
 /// created elsewhere become known here).
 /// </summary>
-public sealed partial class SaleRefresher(SaleDirectory directory, IOptions<GateOptions> options, TimeProvider time, ILogger<SaleRefresher> log)
+public sealed partial class SaleRefresher(SaleDirectory directory, IOptions<SaleLookupOptions> options, TimeProvider time, ILogger<SaleRefresher> log)
     : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await directory.LoadAsync(cancellationToken);
+        await directory.KnowRecentAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 

@@ -25,7 +25,7 @@ public static class SalesApi
     public const int MaxPerUserLimit = 1_000;
     public const decimal MaxPrice = 1_000_000_000m;
 
-    public static IEndpointRouteBuilder MapSales(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapSaleEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/admin/sales", CreateAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
         app.MapGet("/api/sales/{id}", GetAsync);
@@ -35,7 +35,7 @@ public static class SalesApi
     private static async Task<Results<Created<SaleResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpRequest request, SalePublisher publisher, SaleStatusReader status, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, SeckillJson.Default.CreateSaleRequest);
+        var (body, problem) = await JsonBody.ReadAsync(request, SalesJson.Default.CreateSaleRequest);
         if (problem is not null)
         {
             return problem;
@@ -57,10 +57,9 @@ public static class SalesApi
             return RouteIds.Invalid;
         }
         var sale = await sales.FindAsync(saleId);
-        return sale is null ? SaleNotFound : TypedResults.Ok(await status.DescribeAsync(sale));
+        return sale is null ? SaleProblems.NotFound : TypedResults.Ok(await status.DescribeAsync(sale));
     }
 
-    public static readonly CachedProblem SaleNotFound = new(StatusCodes.Status404NotFound, "sale_not_found", "Not found.", "There is no such sale.");
 
     private static Dictionary<string, string[]> Validate(CreateSaleRequest body, DateTimeOffset now, out NewSale? sale)
     {
@@ -107,52 +106,4 @@ public static class SalesApi
             sku!, name!, (long)(body.Price!.Value * 100), (int)body.Stock!.Value, body.StartsAt!.Value, body.EndsAt!.Value, (int)limit, body.RequireToken ?? false);
         return errors;
     }
-}
-
-/// <summary>Describes a sale with its live remaining stock and status.</summary>
-/// <remarks>
-/// Buyers reload a sale's page by the thousand while it runs, and its remaining stock takes the
-/// database and the shard to count: the count is shared for <see cref="RemainingFreshFor"/>, and
-/// one count at a time per sale is made while it is stale. Thread-safe.
-/// </remarks>
-public sealed class SaleStatusReader(IStockPool pool, IStockShard shard, Allocator allocator, TimeProvider time)
-{
-    /// <summary>How old a shown remaining count may be: a page reload, not a purchase, reads it.</summary>
-    public static readonly TimeSpan RemainingFreshFor = TimeSpan.FromMilliseconds(250);
-
-    private sealed record Count(Task<long> Remaining, DateTimeOffset At);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Count> _counts = new();
-
-    public async ValueTask<SaleResponse> DescribeAsync(Sale sale)
-    {
-        var now = time.GetUtcNow();
-        var remaining = await RemainingAsync(sale.Id, now);
-        var status = sale.HasEnded(now) ? "ended"
-            : !sale.HasStarted(now) ? "upcoming"
-            : remaining == 0 ? "sold_out"
-            : "active";
-        return new SaleResponse(sale.Id, sale.Sku, sale.Name, sale.PriceCents / 100m, sale.Stock, remaining,
-            sale.StartsAt, sale.EndsAt, sale.PerUserLimit, sale.RequireToken, status);
-    }
-
-    private Task<long> RemainingAsync(long saleId, DateTimeOffset now)
-    {
-        while (true)
-        {
-            if (_counts.TryGetValue(saleId, out var count) && (now - count.At < RemainingFreshFor || !count.Remaining.IsCompleted))
-            {
-                return count.Remaining;
-            }
-            var fresh = new Count(CountAsync(saleId), now);
-            if (count is null ? _counts.TryAdd(saleId, fresh) : _counts.TryUpdate(saleId, fresh, count))
-            {
-                return fresh.Remaining;
-            }
-        }
-    }
-
-    // Units nobody holds yet: in the pool, on the way to a shard, or free on a shard.
-    private async Task<long> CountAsync(long saleId) =>
-        await pool.GetAsync(saleId) + await allocator.InTransitAsync(saleId) + (await shard.GetAsync(saleId)).Available;
 }

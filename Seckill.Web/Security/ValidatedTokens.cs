@@ -109,19 +109,3 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
         }
     }
 }
-
-/// <summary>The JWT bearer handler, telling <see cref="ValidatedTokens"/> about each token it accepts.</summary>
-public sealed class CachingJwtBearerHandler(IOptionsMonitor<JwtBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder, ValidatedTokens tokens)
-    : JwtBearerHandler(options, logger, encoder)
-{
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var result = await base.HandleAuthenticateAsync();
-        var authorization = Request.Headers.Authorization;
-        if (result.Succeeded && authorization.Count == 1)
-        {
-            tokens.Remember(authorization[0]!, result.Principal);
-        }
-        return result;
-    }
-}

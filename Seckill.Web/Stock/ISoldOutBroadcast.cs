@@ -12,15 +12,3 @@ public interface ISoldOutBroadcast
 
     void StockBack(long saleId);
 }
-
-/// <summary>Embedded mode: one instance, no one to tell.</summary>
-public sealed class NoSoldOutBroadcast : ISoldOutBroadcast
-{
-    public void SoldOut(long saleId)
-    {
-    }
-
-    public void StockBack(long saleId)
-    {
-    }
-}

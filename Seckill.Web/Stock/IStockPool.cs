@@ -1,7 +1,12 @@
 namespace Seckill.Web.Stock;
 
-/// <summary>Units taken from the pool for shard <paramref name="ShardId"/>, not yet landed there.</summary>
-public readonly record struct Transfer(long TransferId, long SaleId, int ShardId, long Units);
+/// <summary>
+/// A move of units recorded in the ledger and not yet landed at its destination. The pool is
+/// <c>null</c>: <paramref name="FromShard"/> null is a move out of the pool (a warm-up or refill),
+/// <paramref name="ToShard"/> null a move back into it (a reclaim); both set, from one shard to
+/// another (a steal). Whoever resumes it after a crash knows where the units are and where they go.
+/// </summary>
+public readonly record struct Transfer(long TransferId, long SaleId, int? FromShard, int? ToShard, long Units);
 
 /// <summary>
 /// What the ledger says a shard holds of one sale: every unit moved to it, less every unit moved
@@ -19,7 +24,7 @@ public sealed record ShardHolding(long SaleId, long Units, IReadOnlyList<ShardMo
 /// units and records the transfer, and a cancelled or expired order returns its units to the
 /// pool in the same transaction that ends it. So the database alone always satisfies
 /// <c>total = pool + Σ held by shards (incl. in transit) + sold</c>, and a shard whose store lost
-/// writes can be set right from it (<see cref="ShardRecovery"/>).
+/// writes can be set right from it (<c>Orders/ShardRecovery</c>).
 /// </remarks>
 public interface IStockPool
 {
@@ -34,7 +39,7 @@ public interface IStockPool
     /// <summary>The shard has applied the transfer: it stops being in transit.</summary>
     ValueTask CompleteTransferAsync(long saleId, long transferId);
 
-    /// <summary>Transfers of the sale taken from the pool and not yet completed.</summary>
+    /// <summary>Every move of the sale the ledger records as not yet landed, whatever its direction.</summary>
     ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);
 
     ValueTask<long> GetAsync(long saleId);

@@ -1,4 +1,3 @@
-using Seckill.Web.Orders;
 
 namespace Seckill.Web.Stock;
 
@@ -11,7 +10,7 @@ public enum ReserveStatus : byte
     AlreadyHolding,
     /// <summary>
     /// The shard's store lost writes (a Redis restarted from an AOF that missed its last second)
-    /// and takes no reservation until <see cref="ShardRecovery"/> has re-derived its counters.
+    /// and takes no reservation until <c>Orders/ShardRecovery</c> has re-derived its counters.
     /// </summary>
     Fenced,
 }
@@ -26,7 +25,7 @@ public readonly record struct ReserveResult(ReserveStatus Status, long ExistingO
 public readonly record struct ShardStock(long Available, long Reserved);
 
 /// <summary>
-/// What one sale's stock on a shard must be, as <see cref="ShardRecovery"/> worked it out from the
+/// What one sale's stock on a shard must be, as <c>Orders/ShardRecovery</c> worked it out from the
 /// database and the reservations that are still outstanding.
 /// </summary>
 /// <param name="Held">Units the shard holds for the sale by the ledger: moved in, less moved out,
@@ -96,7 +95,7 @@ public interface IStockShard
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
 
-    /// <summary>Takes no reservation until <see cref="LiftFenceAsync"/> (while <see cref="ShardRecovery"/> works).</summary>
+    /// <summary>Takes no reservation until <see cref="LiftFenceAsync"/> (while <c>Orders/ShardRecovery</c> works).</summary>
     ValueTask FenceAsync();
 
     /// <summary>

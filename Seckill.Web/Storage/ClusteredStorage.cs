@@ -6,6 +6,7 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Storage.Sql;
+using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Storage;
 
@@ -26,29 +27,28 @@ public static class ClusteredStorage
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusteredStorageOptions>, ClusteredStorageOptionsValidator>();
 
-        services.AddSingleton<MySqlDatabase>();
+        services.AddSingleton(provider => new MySqlDatabase(Options(provider).Mysql!));
         services.AddSingleton<SqlDatabase>(provider => provider.GetRequiredService<MySqlDatabase>());
         services.AddSingleton<ISaleStore, SqlSaleStore>();
         services.AddSingleton<IOrderStore, SqlOrderStore>();
         services.AddSingleton<IBlacklistStore, SqlBlacklistStore>();
-
         services.AddSingleton<IStockPool, SqlStockPool>();
 
+        // The shard this instance owns has the instance's id.
+        services.AddSingleton(provider => new RedisSettings(Options(provider).Pool!, Options(provider).Shard!,
+            provider.GetRequiredService<IOptions<InstanceOptions>>().Value.InstanceId));
         services.AddSingleton<RedisConnections>();
         services.AddSingleton<IStockShard, RedisStockShard>();
-        services.AddSingleton<SoldOutChannel>();
-        services.AddSingleton<ISoldOutBroadcast>(provider => provider.GetRequiredService<SoldOutChannel>());
-        services.AddSingleton<InstanceHeartbeat>();
+        // The shared Redis is where the instances find and tell each other (Cluster/ uses these).
+        services.AddSingleton<IInstanceRegistry, RedisInstanceRegistry>();
+        services.AddSingleton<IClusterChannel, RedisClusterChannel>();
 
-        // Hosted services start in registration order: schema and connections, then the shard
-        // set right from the database, then the broadcast and the heartbeat.
+        // Before anything else: schema and connections.
         services.AddHostedService<ClusteredStorageStartup>();
-        services.AddHostedService(provider => provider.GetRequiredService<SoldOutChannel>());
-        services.AddHostedService(provider => provider.GetRequiredService<InstanceHeartbeat>());
-
-        services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("pool-redis",
-            provider => new Ops.Health.StockHealthCheck(provider.GetRequiredService<RedisConnections>().PingPoolAsync, "The Redis the instances share"),
-            null, [Ops.Health.ReadyTag]));
+        services.AddHealthChecks().AddCheck<PoolHealthCheck>(PoolHealthCheck.Name);
         return builder;
     }
+
+    private static ClusteredStorageOptions Options(IServiceProvider provider) =>
+        provider.GetRequiredService<IOptions<ClusteredStorageOptions>>().Value;
 }

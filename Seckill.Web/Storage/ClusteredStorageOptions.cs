@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Seckill.Web.Storage.Redis;
 
 namespace Seckill.Web.Storage;
 
@@ -10,8 +11,8 @@ namespace Seckill.Web.Storage;
 public sealed class ClusteredStorageOptions
 {
     public const string MysqlKey = "ConnectionStrings:Mysql";
-    public const string PoolKey = "Redis:Pool";
-    public const string ShardKey = "Redis:Shard";
+    public const string PoolKey = RedisSettings.PoolKey;
+    public const string ShardKey = RedisSettings.ShardKey;
 
     /// <summary>The orders database shared by every instance (MySQL 8 or MariaDB 10.11+).</summary>
     public string? Mysql { get; set; }

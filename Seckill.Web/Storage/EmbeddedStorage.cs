@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Storage;
 
@@ -17,15 +20,18 @@ public static class EmbeddedStorage
     {
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton(provider => new SqliteDatabase(provider.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath));
         services.AddSingleton<SqlDatabase>(provider => provider.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<ISaleStore, SqlSaleStore>();
         services.AddSingleton<IOrderStore, SqlOrderStore>();
         services.AddSingleton<Gate.IBlacklistStore, SqlBlacklistStore>();
         services.AddSingleton<IStockPool, SqlStockPool>();
-        services.AddSingleton<IStockShard, InProcessStockShard>();
-        services.AddSingleton<ISoldOutBroadcast, NoSoldOutBroadcast>();
-        // Before anything else: the schema (the shard is set from it later, by StockStartup).
+        // A cluster of one: the instance registers with itself, and no one else hears its messages.
+        services.AddSingleton<IInstanceRegistry, InProcessInstanceRegistry>();
+        services.AddSingleton<IClusterChannel, InProcessClusterChannel>();
+        // One instance holds one shard, with the instance's id.
+        services.AddSingleton<IStockShard>(provider => new InProcessStockShard(provider.GetRequiredService<IOptions<InstanceOptions>>().Value.InstanceId));
+        // Before anything else: the schema (the shard is set from it later, by StartupRecovery).
         services.AddHostedService<StorageStartup>();
         return builder;
     }

@@ -1,7 +1,6 @@
 using System.Data;
 using System.Data.Common;
 using Dapper;
-using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Seckill.Web.Storage.Sql;
 
@@ -16,7 +15,7 @@ namespace Seckill.Web.Storage.MySql;
 /// only ever changes through guarded updates, so nothing depends on snapshot reads.
 /// MySqlConnector is asynchronous all the way: a call waiting on MySQL holds no thread.
 /// </remarks>
-public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : SqlDatabase
+public sealed class MySqlDatabase(string connectionString) : SqlDatabase
 {
     // Each entry is one schema version; append, never edit a shipped one. MySQL commits DDL as
     // it goes, so a crash can land between a step and its version row: from version 2 on, each
@@ -122,9 +121,12 @@ public sealed class MySqlDatabase(IOptions<ClusteredStorageOptions> options) : S
         SELECT -sale_id, sale_id, NULL, 0, SUM(quantity), UNIX_TIMESTAMP() * 1000, UNIX_TIMESTAMP() * 1000 FROM orders
         WHERE status IN ('awaiting_payment', 'paid', 'cancelled', 'expired') GROUP BY sale_id
         """,
+        // 5. job_runs (version 1) was never written: the background jobs keep their history in
+        // their scheduler's own storage.
+        "DROP TABLE IF EXISTS job_runs",
     ];
 
-    private readonly string _connectionString = options.Value.Mysql!;
+    private readonly string _connectionString = connectionString;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

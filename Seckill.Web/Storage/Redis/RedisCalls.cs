@@ -17,4 +17,17 @@ internal static class RedisCalls
             throw new StockUnavailableException($"The {store} Redis did not answer.", e);
         }
     }
+
+    /// <summary>As <see cref="Guard{T}"/>, for a call without a result.</summary>
+    public static async Task Guard(Task call, string store)
+    {
+        try
+        {
+            await call;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new StockUnavailableException($"The {store} Redis did not answer.", e);
+        }
+    }
 }

@@ -1,11 +1,10 @@
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Seckill.Web.Storage.Redis;
 
 /// <summary>
 /// The clustered mode's two Redis connections: this instance's shard and the shared pool.
-/// Connected once at startup (<see cref="ClusteredStorageStartup"/>): a Redis that does not answer
+/// Connected once at startup (by the clustered storage's startup): a Redis that does not answer
 /// then fails the start with a message naming its setting. After that the client reconnects by
 /// itself when a Redis restarts; commands sent meanwhile fail and their callers retry or answer 503.
 /// </summary>
@@ -14,7 +13,7 @@ namespace Seckill.Web.Storage.Redis;
 /// under <see cref="KeyPrefix"/>, the identity of the cluster the MySQL database belongs to: Redis
 /// data left by another database (one dropped and created again, a restore) is never read as ours.
 /// </remarks>
-public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) : IDisposable
+public sealed class RedisConnections(RedisSettings settings) : IDisposable
 {
     private ConnectionMultiplexer? _shard;
     private ConnectionMultiplexer? _pool;
@@ -47,7 +46,10 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
     public async ValueTask PingPoolAsync() => await RedisCalls.Guard(Pool.PingAsync(), "pool");
 
     /// <summary>The shard Redis's address, as the instance announces it in its heartbeat.</summary>
-    public string ShardEndpoint => options.Value.Shard!;
+    public string ShardEndpoint => settings.Shard;
+
+    /// <summary>The id of the shard this instance owns (its instance id).</summary>
+    public int ShardId => settings.ShardId;
 
     /// <param name="clusterId">The cluster's identity, from the MySQL database.</param>
     public async Task ConnectAsync(string clusterId)
@@ -55,7 +57,7 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
         KeyPrefix = $"seckill:{clusterId}:";
         if (_shard is null)
         {
-            _shard = await ConnectAsync(ClusteredStorageOptions.ShardKey, options.Value.Shard!);
+            _shard = await ConnectAsync(RedisSettings.ShardKey, settings.Shard);
             _shard.ConnectionRestored += (_, e) =>
             {
                 if (e.ConnectionType == ConnectionType.Interactive)
@@ -65,7 +67,7 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
             };
         }
         _shardDatabase = _shard.GetDatabase();
-        _pool ??= await ConnectAsync(ClusteredStorageOptions.PoolKey, options.Value.Pool!);
+        _pool ??= await ConnectAsync(RedisSettings.PoolKey, settings.Pool);
         _poolDatabase = _pool.GetDatabase();
     }
 
@@ -85,7 +87,7 @@ public sealed class RedisConnections(IOptions<ClusteredStorageOptions> options) 
         }
     }
 
-    private static InvalidOperationException NotConnected() => new("Redis is not connected yet: ClusteredStorageStartup connects it before the first request.");
+    private static InvalidOperationException NotConnected() => new("Redis is not connected yet: the clustered storage's startup connects it before the first request.");
 
     public void Dispose()
     {

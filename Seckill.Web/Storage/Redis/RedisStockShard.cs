@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 using StackExchange.Redis;
@@ -165,10 +164,10 @@ public sealed class RedisStockShard : IStockShard
     // The highest seq this instance has seen the shard answer.
     private long _seq;
 
-    public RedisStockShard(RedisConnections redis, IOptions<InstanceOptions> instance)
+    public RedisStockShard(RedisConnections redis)
     {
         _redis = redis;
-        Id = instance.Value.InstanceId;
+        Id = redis.ShardId;
         redis.ShardReconnected += () => _ = CheckAfterReconnectAsync();
     }
 

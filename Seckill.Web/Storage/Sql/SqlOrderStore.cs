@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Dapper;
 using Seckill.Web.Orders;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Storage.Sql;
 

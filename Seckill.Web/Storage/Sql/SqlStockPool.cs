@@ -49,11 +49,12 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
     public async ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId)
     {
         await using var connection = await db.OpenAsync(CancellationToken.None);
-        return await new Sql(connection, null, CancellationToken.None).QueryAsync<Transfer>(
+        var rows = await new Sql(connection, null, CancellationToken.None).QueryAsync<MoveRow>(
             """
-            SELECT id AS TransferId, sale_id AS SaleId, to_shard AS ShardId, units AS Units FROM stock_moves
-            WHERE sale_id = @saleId AND landed_at IS NULL AND to_shard IS NOT NULL
+            SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, to_shard AS ToShard, units AS Units FROM stock_moves
+            WHERE sale_id = @saleId AND landed_at IS NULL
             """, new { saleId });
+        return rows.Select(row => new Transfer(row.Id, row.SaleId, row.FromShard, row.ToShard, row.Units)).ToList();
     }
 
     public async ValueTask<long> GetAsync(long saleId)
@@ -98,6 +99,7 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
         public long Id { get; set; }
         public long SaleId { get; set; }
         public int? FromShard { get; set; }
+        public int? ToShard { get; set; }
         public long Units { get; set; }
     }
 }

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
 using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Storage.Sqlite;
@@ -101,9 +100,10 @@ public sealed class SqliteDatabase : SqlDatabase
 
     private readonly string _connectionString;
 
-    public SqliteDatabase(IOptions<StorageOptions> options)
+    /// <param name="file">The database file; a relative path is taken from the working directory.</param>
+    public SqliteDatabase(string file)
     {
-        var path = System.IO.Path.GetFullPath(options.Value.SqlitePath);
+        var path = System.IO.Path.GetFullPath(file);
         Path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {

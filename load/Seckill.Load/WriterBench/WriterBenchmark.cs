@@ -8,6 +8,7 @@ using Seckill.Web.Sales;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Sql;
+using Seckill.Web.Stock;
 
 namespace Seckill.Load.WriterBench;
 
@@ -50,7 +51,7 @@ public static class WriterBenchmark
             return 64;
         }
 
-        var db = new MySqlDatabase(Options.Create(new ClusteredStorageOptions { Mysql = mysql }));
+        var db = new MySqlDatabase(mysql);
         await db.MigrateAsync(CancellationToken.None);
         await CreateSeedTablesAsync(db);
         Console.WriteLine($"{orders} orders per run, {concurrency} concurrent requests, writer batches of up to {batch}; {rounds} rounds, alternating");

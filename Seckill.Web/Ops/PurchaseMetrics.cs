@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Seckill.Web.Gate;
+namespace Seckill.Web.Ops;
 
 /// <summary>How a purchase request ended: one counter each, named by the answer's code.</summary>
 public enum PurchaseResult

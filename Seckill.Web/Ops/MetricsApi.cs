@@ -1,7 +1,7 @@
 using Seckill.Web.Sales;
 using Seckill.Web.Security;
 
-namespace Seckill.Web.Gate;
+namespace Seckill.Web.Ops;
 
 /// <param name="Purchases">Purchase requests by outcome code since this instance started.</param>
 /// <param name="SaleLookups">Where lookups of sales that are not running were answered.</param>

@@ -1,7 +1,6 @@
-using Seckill.Web.Orders;
-using Seckill.Web.Sales;
+using Seckill.Web.Stock;
 
-namespace Seckill.Web.Stock;
+namespace Seckill.Web.Orders;
 
 /// <summary>
 /// Sets this instance's shard right from the truth: at startup (in embedded mode nothing of the
@@ -23,13 +22,9 @@ namespace Seckill.Web.Stock;
 /// </remarks>
 public sealed partial class ShardRecovery
 {
-    /// <summary>Sales that ended longer ago than this are left alone.</summary>
-    private static readonly TimeSpan EndedRetention = TimeSpan.FromDays(7);
-
     private readonly IStockShard _shard;
     private readonly IStockPool _pool;
     private readonly IOrderStore _orders;
-    private readonly ISaleStore _sales;
     private readonly OrderWriter _writer;
     private readonly SoldOutBoard _soldOut;
     private readonly TimeProvider _time;
@@ -37,11 +32,11 @@ public sealed partial class ShardRecovery
     private readonly SemaphoreSlim _one = new(1, 1);
     private int _requested;
 
-    public ShardRecovery(IStockShard shard, IStockPool pool, IOrderStore orders, ISaleStore sales, OrderWriter writer, SoldOutBoard soldOut,
+    public ShardRecovery(IShardRouter shards, IStockPool pool, IOrderStore orders, OrderWriter writer, SoldOutBoard soldOut,
         TimeProvider time, ILogger<ShardRecovery> log)
     {
-        (_shard, _pool, _orders, _sales, _writer, _soldOut, _time, _log) = (shard, pool, orders, sales, writer, soldOut, time, log);
-        shard.Fenced += () => _ = RecoverWhenFencedAsync();
+        (_shard, _pool, _orders, _writer, _soldOut, _time, _log) = (shards.Local, pool, orders, writer, soldOut, time, log);
+        _shard.Fenced += () => _ = RecoverWhenFencedAsync();
     }
 
     /// <summary>Recoveries completed since the process started.</summary>
@@ -102,8 +97,8 @@ public sealed partial class ShardRecovery
         var written = await _orders.FindWrittenAsync(candidates.Select(reservation => reservation.OrderId).ToList(), cancellationToken);
         var outstanding = candidates.Where(reservation => !written.Contains(reservation.OrderId)).ToLookup(reservation => reservation.SaleId);
 
-        var saleIds = (await _sales.ListEndingAfterAsync(_time.GetUtcNow() - EndedRetention, cancellationToken)).Select(sale => sale.Id)
-            .Concat(holdings.Keys).Concat(outstanding.Select(sale => sale.Key)).Distinct();
+        // A sale the ledger never moved units here for has nothing on this shard to set right.
+        var saleIds = holdings.Keys.Concat(outstanding.Select(sale => sale.Key)).Distinct();
         foreach (var saleId in saleIds)
         {
             var holding = holdings.GetValueOrDefault(saleId) ?? new ShardHolding(saleId, 0, []);

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using Seckill.Web.Orders;
+using Seckill.Web.Stock;
 
-namespace Seckill.Web.Stock;
+namespace Seckill.Web.Storage.InProcess;
 
 /// <summary>
 /// The embedded mode's shard: stock, buyer marks and unconfirmed reservations in memory.
@@ -10,11 +9,12 @@ namespace Seckill.Web.Stock;
 /// <remarks>
 /// Thread-safe: each sale has its own lock, held for a few dictionary operations and never
 /// across an await. Nothing here survives the process; in embedded mode stock is re-derived
-/// from the database at startup (<see cref="ShardRecovery"/>, which fences it meanwhile), and
+/// from the database at startup (by the orders feature's shard recovery, which fences it meanwhile), and
 /// nothing here can lose writes while the process lives, so it never fences itself. Received transfers are kept per sale (a
 /// handful: warm-up and refills) so a transfer is applied at most once.
 /// </remarks>
-public sealed class InProcessStockShard(IOptions<InstanceOptions> instance) : IStockShard
+/// <param name="id">The shard's id: the id of the instance that holds it.</param>
+public sealed class InProcessStockShard(int id) : IStockShard
 {
     private sealed class SaleSlot
     {
@@ -28,7 +28,7 @@ public sealed class InProcessStockShard(IOptions<InstanceOptions> instance) : IS
     private readonly ConcurrentDictionary<long, SaleSlot> _sales = new();
     private volatile bool _fenced;
 
-    public int Id { get; } = instance.Value.InstanceId;
+    public int Id { get; } = id;
 
     public event Action? Fenced
     {

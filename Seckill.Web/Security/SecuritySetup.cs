@@ -5,10 +5,10 @@ using Seckill.Web.Http;
 
 namespace Seckill.Web.Security;
 
-public static class AuthSetup
+public static class SecuritySetup
 {
     /// <summary>JWT bearer (HS256) with problem responses for 401/403 and an admin policy.</summary>
-    public static WebApplicationBuilder AddSeckillAuth(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TokenIssuer>();
@@ -49,10 +49,6 @@ public static class AuthSetup
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
-                        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Gate.CountsAsPurchase>() is not null)
-                        {
-                            context.HttpContext.RequestServices.GetRequiredService<Gate.PurchaseMetrics>().Count(Gate.PurchaseResult.Unauthorized);
-                        }
                         var (code, detail) = context.AuthenticateFailure switch
                         {
                             SecurityTokenExpiredException => ("token_expired", "The bearer token has expired."),
@@ -86,7 +82,7 @@ public static class AuthSetup
     /// Marks the pipeline as having its authentication middleware, as <c>UseAuthentication</c>
     /// does with this property: otherwise WebApplication puts ASP.NET's own at the front of the
     /// pipeline, which on every request creates the request's service scope and a feature and
-    /// authenticates nothing (there is no default authenticate scheme, see AddSeckillAuth): in a
+    /// authenticates nothing (there is no default authenticate scheme, see AddSecurity): in a
     /// profile of the sold-out refusal it was a fifth of the pipeline's time.
     /// </remarks>
     public static IApplicationBuilder UseSeckillAuthentication(this IApplicationBuilder app)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Seckill.Web.Stock;
 
-namespace Seckill.Web.Stock;
+namespace Seckill.Web.Storage.InProcess;
 
 /// <summary>
 /// A pool and ledger in memory, with the same contract as the database's (<c>Storage/Sql/SqlStockPool</c>):
@@ -48,7 +49,7 @@ public sealed class InProcessStockPool : IStockPool
                 return new(0L);
             }
             pool.Units -= taken;
-            pool.Moves.Add(transferId, new Transfer(transferId, saleId, toShard, taken));
+            pool.Moves.Add(transferId, new Transfer(transferId, saleId, null, toShard, taken));
             return new(taken);
         }
     }
@@ -88,7 +89,7 @@ public sealed class InProcessStockPool : IStockPool
         {
             lock (pool)
             {
-                var moves = pool.Moves.Values.Where(move => move.ShardId == shardId).Select(move => new ShardMove(move.TransferId, move.Units)).ToList();
+                var moves = pool.Moves.Values.Where(move => move.ToShard == shardId).Select(move => new ShardMove(move.TransferId, move.Units)).ToList();
                 if (moves.Count > 0)
                 {
                     holdings.Add(new ShardHolding(saleId, moves.Sum(move => move.Units), moves));

@@ -1,4 +1,4 @@
-namespace Seckill.Web.Gate;
+namespace Seckill.Web.Sales;
 
 /// <summary>
 /// A Bloom filter of 64-bit ids: <see cref="MightContain"/> never says no for an added id, and

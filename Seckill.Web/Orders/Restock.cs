@@ -1,6 +1,6 @@
-using Seckill.Web.Orders;
+using Seckill.Web.Stock;
 
-namespace Seckill.Web.Stock;
+namespace Seckill.Web.Orders;
 
 /// <summary>
 /// Puts stock back into circulation when it stops being held: a reservation the database
@@ -8,7 +8,7 @@ namespace Seckill.Web.Stock;
 /// pool with the transaction that ended it. Either way the buyer's mark is cleared (they may try
 /// again) and the sold-out flag drops.
 /// </summary>
-public sealed partial class Restock(IStockShard shard, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, ILogger<Restock> log)
+public sealed partial class Restock(IShardRouter shards, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, ILogger<Restock> log)
 {
     /// <summary>A reservation that will not become an order (refused, or the writer is shutting down).</summary>
     public ValueTask ReservationFailedAsync(Reservation reservation) => ReservationRefusedAsync(new OrderWrite(reservation, false, null));
@@ -25,6 +25,7 @@ public sealed partial class Restock(IStockShard shard, SoldOutBoard soldOut, ISo
         {
             LogDrift(reservation.SaleId, reservation.Quantity);
         }
+        var shard = shards.Get(reservation.ShardId);
         await shard.FailAsync(reservation, returnUnits: unitsExist);
         if (refusal.ExistingOrderId != 0)
         {
@@ -43,7 +44,11 @@ public sealed partial class Restock(IStockShard shard, SoldOutBoard soldOut, ISo
     /// </summary>
     public async ValueTask OrderEndedAsync(EndedOrder order)
     {
-        await shard.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
+        // The mark is on this instance's shard if the order was taken here. One taken on another
+        // instance keeps its mark there until that shard is next set from the database (its
+        // recovery restores the marks of active orders only): clearing marks across instances
+        // comes with the allocator across instances.
+        await shards.Local.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
         soldOut.StockReturned(order.SaleId);
         broadcast.StockBack(order.SaleId);
     }

@@ -1,0 +1,23 @@
+using Seckill.Web.Http;
+
+namespace Seckill.Web.Ops;
+
+/// <summary>What operators watch: outcome metrics (<c>/api/admin/metrics</c>) and health probes.</summary>
+public static class OpsSetup
+{
+    public static WebApplicationBuilder AddOps(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddApiJson(OpsJson.Default);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<PurchaseMetrics>();
+        builder.Services.AddHealth();
+        return builder;
+    }
+
+    public static WebApplication MapOps(this WebApplication app)
+    {
+        app.MapMetrics();
+        app.MapHealth();
+        return app;
+    }
+}

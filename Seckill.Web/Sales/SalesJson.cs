@@ -1,0 +1,12 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Seckill.Web.Sales;
+
+/// <summary>The JSON bodies of this feature, source-generated with the API's rules (see <c>Http/ApiJson</c>).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.Strict, AllowDuplicateProperties = false)]
+[JsonSerializable(typeof(CreateSaleRequest))]
+[JsonSerializable(typeof(SaleResponse))]
+[JsonSerializable(typeof(StockResponse))]
+public sealed partial class SalesJson : JsonSerializerContext;

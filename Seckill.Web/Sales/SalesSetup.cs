@@ -1,0 +1,42 @@
+using Seckill.Web.Http;
+
+namespace Seckill.Web.Sales;
+
+/// <summary>
+/// Sales: publishing one, finding one (the directory with its bloom filter and caches, refreshed
+/// from the database), its status and stock as the API shows them, and the demo sale.
+/// </summary>
+public static class SalesSetup
+{
+    public static WebApplicationBuilder AddSales(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SaleLookupOptions>().BindConfiguration(SaleLookupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddApiJson(SalesJson.Default);
+        services.AddMemoryCache();
+        // Cache expiry follows the service's clock, like every other deadline.
+        services.AddOptions<Microsoft.Extensions.Caching.Memory.MemoryCacheOptions>()
+            .Configure<TimeProvider>((cache, time) => cache.Clock = new CacheClock(time));
+        services.AddSingleton<SaleCatalog>();
+        services.AddSingleton<SalePublisher>();
+        services.AddSingleton<SaleStatusReader>();
+        services.AddSingleton<SaleDirectory>();
+
+        // The directory knows every sale before the first request; then the demo sale, if configured.
+        services.AddHostedService<SaleRefresher>();
+        services.AddHostedService<DemoSale>();
+        return builder;
+    }
+
+    public static WebApplication MapSales(this WebApplication app)
+    {
+        app.MapSaleEndpoints();
+        app.MapStockEndpoints();
+        return app;
+    }
+
+    private sealed class CacheClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
+    }
+}
