@@ -28,8 +28,8 @@ builder.Services.AddProblemResponses();
 // (schema, connections), the cluster, orders (the shard set from the database), sales, gate, jobs.
 builder.AddSecurity();   // JWT bearer callers, admin policy
 builder.AddStorage();    // SQLite and in-process stock; or, with connection strings, MySQL and Redis
-builder.AddCluster();    // instance identity, heartbeat, sold-out broadcast
-builder.AddStock();      // the sold-out board, the shard router
+builder.AddCluster();    // instance identity, which shard is where, heartbeat, sold-out broadcast
+builder.AddStock();      // the sold-out board
 builder.AddAllocation(); // pool → shard moves
 builder.AddOrders();     // the order writer, pay/cancel/expire, shard recovery
 builder.AddSales();      // publishing and finding sales

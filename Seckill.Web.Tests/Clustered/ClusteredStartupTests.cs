@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Tests.Infrastructure;
-using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Tests.Clustered;
 

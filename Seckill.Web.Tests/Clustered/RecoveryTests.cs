@@ -3,10 +3,10 @@ using System.Data.Common;
 using System.Net;
 using Dapper;
 using Seckill.Web.Orders;
+using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 using Seckill.Web.Tests.Infrastructure;
 using Xunit.Abstractions;
-using Seckill.Web.Sales;
 
 namespace Seckill.Web.Tests.Clustered;
 

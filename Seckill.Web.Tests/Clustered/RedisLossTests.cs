@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dapper;
+using Seckill.Web.Orders;
+using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 using Seckill.Web.Tests.Infrastructure;
 using Xunit.Abstractions;
-using Seckill.Web.Sales;
-using Seckill.Web.Orders;
 
 namespace Seckill.Web.Tests.Clustered;
 

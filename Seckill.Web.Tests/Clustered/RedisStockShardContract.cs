@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Tests.Contracts;
 using Seckill.Web.Tests.Infrastructure;
-using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Tests.Clustered;
 

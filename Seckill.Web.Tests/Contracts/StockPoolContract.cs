@@ -2,10 +2,10 @@ using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
+using Seckill.Web.Storage.InProcess;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Tests.Infrastructure;
 using Seckill.Web.Tests.Unit;
-using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Contracts;
 

@@ -1,6 +1,6 @@
+using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
-using Seckill.Web.Cluster;
 using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Contracts;

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Seckill.Web.Gate;
-using Seckill.Web.Tests.Infrastructure;
 using Seckill.Web.Ops;
+using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Endpoints;
 

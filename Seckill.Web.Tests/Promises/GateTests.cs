@@ -1,8 +1,8 @@
 using System.Net;
 using Seckill.Web.Gate;
+using Seckill.Web.Ops;
 using Seckill.Web.Sales;
 using Seckill.Web.Tests.Infrastructure;
-using Seckill.Web.Ops;
 
 namespace Seckill.Web.Tests.Promises;
 

@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Seckill.Web.Orders;
-using Seckill.Web.Tests.Infrastructure;
 using Seckill.Web.Stock;
+using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Promises;
 

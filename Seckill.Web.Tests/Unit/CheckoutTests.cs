@@ -2,6 +2,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
 using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Purchasing;
@@ -9,10 +10,9 @@ using Seckill.Web.Sales;
 using Seckill.Web.Security;
 using Seckill.Web.Stock;
 using Seckill.Web.Storage;
+using Seckill.Web.Storage.InProcess;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
-using Seckill.Web.Cluster;
-using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Tests.Unit;
 

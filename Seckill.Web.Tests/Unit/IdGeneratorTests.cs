@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using Seckill.Web.Orders;
 using Seckill.Web.Cluster;
+using Seckill.Web.Orders;
 
 namespace Seckill.Web.Tests.Unit;
 

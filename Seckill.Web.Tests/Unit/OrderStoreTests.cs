@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
+using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
 using Seckill.Web.Tests.Infrastructure;
-using Seckill.Web.Stock;
 
 namespace Seckill.Web.Tests.Unit;
 

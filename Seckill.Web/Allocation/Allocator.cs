@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Seckill.Web.Stock;
 using Seckill.Web.Cluster;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Allocation;
 

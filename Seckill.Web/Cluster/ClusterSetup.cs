@@ -5,7 +5,8 @@ namespace Seckill.Web.Cluster;
 
 /// <summary>
 /// What concerns more than one instance: this instance's identity (<see cref="InstanceOptions"/>,
-/// <see cref="IdGenerator"/>), its heartbeat in the instance registry, and the sold-out broadcast.
+/// <see cref="IdGenerator"/>), which shard is where (<see cref="IShardRouter"/>), its heartbeat in
+/// the instance registry, and the sold-out broadcast.
 /// </summary>
 public static class ClusterSetup
 {
@@ -19,6 +20,7 @@ public static class ClusterSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IdGenerator>();
+        services.AddSingleton<IShardRouter, ShardRouter>();
 
         services.AddSingleton<SoldOutBroadcast>();
         services.AddSingleton<ISoldOutBroadcast>(provider => provider.GetRequiredService<SoldOutBroadcast>());

@@ -3,20 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace Seckill.Web.Gate;
 
-public sealed record BlacklistEntry([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long UserId, DateTimeOffset AddedAt);
-
-/// <summary>Where the blacklist is kept durably: beside the orders (SQLite or MySQL).</summary>
-public interface IBlacklistStore
-{
-    /// <summary>Adds the user; returns the entry as stored (the first time it was added, if it already was).</summary>
-    Task<BlacklistEntry> AddAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken);
-
-    /// <returns>False when the user was not on the list.</returns>
-    Task<bool> RemoveAsync(long userId, CancellationToken cancellationToken);
-
-    Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Users refused on every purchase (403 <c>blacklisted</c>): held in memory so the check costs
 /// no I/O, written to storage first so the list survives restarts. A change applies to this

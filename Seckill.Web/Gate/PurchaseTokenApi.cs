@@ -9,6 +9,9 @@ namespace Seckill.Web.Gate;
 /// <param name="Token">Send it with the purchase: body field <c>token</c> or header <c>X-Purchase-Token</c>.</param>
 public sealed record PurchaseTokenResponse(string Token, DateTimeOffset ExpiresAt);
 
+/// <summary>What the token endpoint checks and issues with (bound by <c>[AsParameters]</c>).</summary>
+public readonly record struct TokenServices(BotRules Bots, Blacklist Blacklist, SaleDirectory Sales, PurchaseTokens Tokens, TimeProvider Time);
+
 public static class PurchaseTokenApi
 {
     public const string Header = "X-Purchase-Token";
@@ -21,10 +24,9 @@ public static class PurchaseTokenApi
 
     /// <summary>Issued only while the sale runs, to a buyer who may buy: a token fetched early is impossible.</summary>
     private static async Task<Results<Ok<PurchaseTokenResponse>, CachedProblem>> Issue(
-        string id, HttpRequest request, ClaimsPrincipal user, BotRules bots, Blacklist blacklist, SaleDirectory sales,
-        PurchaseTokens tokens, TimeProvider time)
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] TokenServices services)
     {
-        if (bots.IsSuspect(request))
+        if (services.Bots.IsSuspect(request))
         {
             return GateProblems.BotSuspected;
         }
@@ -32,11 +34,11 @@ public static class PurchaseTokenApi
         {
             return RouteIds.Invalid;
         }
-        if (await sales.FindAsync(saleId) is not { } sale)
+        if (await services.Sales.FindAsync(saleId) is not { } sale)
         {
             return SaleProblems.NotFound;
         }
-        var now = time.GetUtcNow();
+        var now = services.Time.GetUtcNow();
         if (!sale.HasStarted(now))
         {
             return SaleProblems.NotStarted;
@@ -46,11 +48,11 @@ public static class PurchaseTokenApi
             return SaleProblems.Ended;
         }
         var userId = user.UserId();
-        if (blacklist.Contains(userId))
+        if (services.Blacklist.Contains(userId))
         {
             return GateProblems.Blacklisted;
         }
-        var (token, expiresAt) = tokens.Issue(saleId, userId);
+        var (token, expiresAt) = services.Tokens.Issue(saleId, userId);
         return TypedResults.Ok(new PurchaseTokenResponse(token, expiresAt));
     }
 }

@@ -134,26 +134,3 @@ public static class RateLimits
 
 /// <summary>Endpoint metadata: refusals on this route are counted in <see cref="PurchaseMetrics"/>.</summary>
 public sealed class CountsAsPurchase;
-
-/// <summary>Every ten seconds, forgets the address buckets and buyer windows that have emptied.</summary>
-public sealed class RateLimitSweep(AddressBuckets addresses, BuyerWindows buyers, TimeProvider time, ILogger<RateLimitSweep> log) : BackgroundService
-{
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Period, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                var forgotten = addresses.Sweep() + buyers.Sweep();
-                log.LogDebug("Rate limits: forgot {Forgotten} idle buckets and windows; {Addresses} addresses and {Buyers} buyers held",
-                    forgotten, addresses.Count, buyers.Count);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-}

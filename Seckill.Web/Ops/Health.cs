@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 

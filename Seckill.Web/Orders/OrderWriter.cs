@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
 using Seckill.Web.Stock;
 
 namespace Seckill.Web.Orders;

@@ -12,6 +12,9 @@ public sealed record OrderResponse(
 
 public sealed record OrderStatusResponse(string Status);
 
+/// <summary>Where an order is: still queued in the writer, or stored (bound by <c>[AsParameters]</c>).</summary>
+public readonly record struct OrderServices(OrderWriter Writer, OrderLifecycle Lifecycle);
+
 public static class OrdersApi
 {
     private static readonly CachedProblem OrderNotFound = new(StatusCodes.Status404NotFound, "order_not_found", "Not found.", "There is no such order.");
@@ -27,9 +30,9 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderResponse>, CachedProblem>> GetAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, writer, lifecycle, cancellationToken);
+        var (pending, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -37,7 +40,7 @@ public static class OrdersApi
         if (pending is not null)
         {
             var r = pending.Reservation;
-            var (position, etaMs) = writer.PositionOf(pending);
+            var (position, etaMs) = orders.Writer.PositionOf(pending);
             return TypedResults.Ok(new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs));
         }
         return TypedResults.Ok(new OrderResponse(order!.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
@@ -45,14 +48,14 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> PayAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = await FindOwnAsync(id, user, writer, lifecycle, cancellationToken);
+        var (orderId, refusal) = await FindOwnAsync(id, user, orders, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
-        return await lifecycle.PayAsync(orderId, cancellationToken) switch
+        return await orders.Lifecycle.PayAsync(orderId, cancellationToken) switch
         {
             PaymentOutcome.Paid or PaymentOutcome.AlreadyPaid => TypedResults.Ok(new OrderStatusResponse(OrderStatus.Paid)),
             PaymentOutcome.Expired => ApiProblem.Conflict("expired", "The payment deadline has passed; the order expired."),
@@ -63,14 +66,14 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> CancelAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = await FindOwnAsync(id, user, writer, lifecycle, cancellationToken);
+        var (orderId, refusal) = await FindOwnAsync(id, user, orders, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
-        return await lifecycle.CancelAsync(orderId, cancellationToken) switch
+        return await orders.Lifecycle.CancelAsync(orderId, cancellationToken) switch
         {
             CancelOutcome.Cancelled or CancelOutcome.AlreadyCancelled => TypedResults.Ok(new OrderStatusResponse(OrderStatus.Cancelled)),
             CancelOutcome.Paid => ApiProblem.Conflict("paid", "A paid order cannot be cancelled here; ask for a refund."),
@@ -82,9 +85,9 @@ public static class OrdersApi
 
     /// <summary>The order id if the caller may act on it; an order still queued cannot be paid or cancelled yet.</summary>
     private static async Task<(long OrderId, CachedProblem? Refusal)> FindOwnAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderServices orders, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, writer, lifecycle, cancellationToken);
+        var (pending, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
         return (order?.Id ?? 0, refusal ?? (pending is not null ? StillQueued : null));
     }
 
@@ -93,7 +96,7 @@ public static class OrdersApi
     /// or a refusal for a bad id or an order that is missing or not theirs.
     /// </summary>
     private static async Task<(PendingOrder? Pending, Order? Order, CachedProblem? Refusal)> LookUpAsync(
-        string id, ClaimsPrincipal user, OrderWriter writer, OrderLifecycle lifecycle, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, OrderServices orders, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var orderId))
         {
@@ -101,11 +104,11 @@ public static class OrdersApi
         }
         // The pending table first: the writer removes an order from it only after committing it,
         // so an order missing there is either in the database or does not exist.
-        if (writer.TryGetPending(orderId, out var pending))
+        if (orders.Writer.TryGetPending(orderId, out var pending))
         {
             return CanSee(user, pending.Reservation.UserId) ? (pending, null, null) : (null, null, OrderNotFound);
         }
-        var order = await lifecycle.FindAsync(orderId, cancellationToken);
+        var order = await orders.Lifecycle.FindAsync(orderId, cancellationToken);
         return order is not null && CanSee(user, order.UserId) ? (null, order, null) : (null, null, OrderNotFound);
     }
 

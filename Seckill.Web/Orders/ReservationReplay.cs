@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using Seckill.Web.Stock;
 using Seckill.Web.Cluster;
+using Seckill.Web.Stock;
 
 namespace Seckill.Web.Orders;
 

@@ -1,3 +1,4 @@
+using Seckill.Web.Cluster;
 using Seckill.Web.Stock;
 
 namespace Seckill.Web.Orders;

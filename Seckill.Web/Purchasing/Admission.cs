@@ -1,3 +1,4 @@
+using Seckill.Web.Cluster;
 using Seckill.Web.Gate;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;

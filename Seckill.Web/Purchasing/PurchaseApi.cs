@@ -3,9 +3,9 @@ using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
-using Seckill.Web.Security;
 using Seckill.Web.Ops;
 using Seckill.Web.Sales;
+using Seckill.Web.Security;
 
 namespace Seckill.Web.Purchasing;
 

@@ -1,4 +1,5 @@
 using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Security;

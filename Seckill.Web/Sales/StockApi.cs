@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
 using Seckill.Web.Http;
 using Seckill.Web.Orders;
 using Seckill.Web.Security;

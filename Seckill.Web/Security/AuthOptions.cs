@@ -23,24 +23,3 @@ public sealed class AuthOptions
     [Range(0, 10_000_000, ErrorMessage = "Auth:ValidatedTokenCache must be between 0 and 10000000.")]
     public int ValidatedTokenCache { get; set; } = 100_000;
 }
-
-/// <summary>Warns at startup when the development key from appsettings.json signs tokens outside Development.</summary>
-internal sealed partial class SigningKeyCheck(Microsoft.Extensions.Options.IOptions<AuthOptions> auth, IHostEnvironment environment, ILogger<SigningKeyCheck> log)
-    : IHostedService
-{
-    internal const string DevelopmentKeyPrefix = "dev-only-";
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!environment.IsDevelopment() && auth.Value.SigningKey.StartsWith(DevelopmentKeyPrefix, StringComparison.Ordinal))
-        {
-            LogDevelopmentKey();
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:SigningKey is the development key shipped in appsettings.json: anyone can mint tokens. Set Auth__SigningKey.")]
-    private partial void LogDevelopmentKey();
-}

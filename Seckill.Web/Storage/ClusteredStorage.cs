@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
 using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
@@ -6,7 +7,6 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Storage.Sql;
-using Seckill.Web.Cluster;
 
 namespace Seckill.Web.Storage;
 

@@ -3,9 +3,9 @@ using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
+using Seckill.Web.Storage.InProcess;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
-using Seckill.Web.Storage.InProcess;
 
 namespace Seckill.Web.Storage;
 

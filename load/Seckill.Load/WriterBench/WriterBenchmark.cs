@@ -5,10 +5,10 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 using Seckill.Web.Sales;
+using Seckill.Web.Stock;
 using Seckill.Web.Storage;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Sql;
-using Seckill.Web.Stock;
 
 namespace Seckill.Load.WriterBench;
 
