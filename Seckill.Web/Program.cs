@@ -35,7 +35,7 @@ builder.AddOrders();     // the order writer, pay/cancel/expire, shard recovery
 builder.AddSales();      // publishing and finding sales
 builder.AddGate();       // rate limits, bot rules, blacklist, purchase tokens
 builder.AddPurchasing(); // the purchase endpoint
-builder.AddJobs();       // expiry of unpaid orders
+builder.AddJobs();       // the job engine (Hangfire), expiry of unpaid orders, the dashboard
 builder.AddOps();        // metrics, health
 
 var app = builder.Build().ValidateSettings();
@@ -46,10 +46,12 @@ app.UseSeckillAuthentication(); // the bearer token; a token seen before is answ
 app.UseRateLimits();            // per address and per buyer: after authentication, which names the buyer
 app.UseAuthorization();
 
+app.MapSecurity();
 app.MapSales();
 app.MapGate();
 app.MapPurchasing();
 app.MapOrders();
+app.MapJobs();
 app.MapOps();
 
 app.Run();

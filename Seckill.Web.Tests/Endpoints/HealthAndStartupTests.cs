@@ -21,7 +21,7 @@ public sealed class HealthAndStartupTests
     public async Task ReadyIs503WhenTheDatabaseIsGoneButLiveStays200()
     {
         // No background job may touch the folder while it is being removed.
-        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:ExpiryInterval"] = "01:00:00" });
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Jobs:Expire"] = "0 0 31 2 *" });
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
 

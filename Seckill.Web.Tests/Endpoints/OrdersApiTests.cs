@@ -118,7 +118,7 @@ public sealed class OrdersApiTests : IDisposable
         using var factory = new SeckillFactory(new Dictionary<string, string?>
         {
             ["Orders:PaymentTimeout"] = "00:10:00",
-            ["Orders:ExpiryInterval"] = "01:00:00",
+            ["Jobs:Expire"] = "0 0 31 2 *",
         });
         var sale = await factory.CreateSaleAsync(stock: 1);
         using var buyer = factory.ClientFor(42);

@@ -35,7 +35,8 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
             // Long enough that a healthy writer always commits within it: tests that want 202
             // set it to 0 or hold the database.
             ["Orders:ConfirmWaitMs"] = "5000",
-            ["Orders:ExpiryInterval"] = "00:00:00.050",
+            // The expire job every second, due jobs looked for ten times a second.
+            ["Jobs:SchedulePollingInterval"] = "00:00:00.100",
             ["Logging:LogLevel:Default"] = "Warning",
             // Every in-memory request comes from the same (absent) address: tests about the
             // limits set them back; the rest must not trip over them.

@@ -13,7 +13,7 @@ public sealed class PayRacesExpiryTests(ITestOutputHelper output) : IDisposable
     private readonly SeckillFactory _factory = new(new Dictionary<string, string?>
     {
         ["Orders:PaymentTimeout"] = "00:05:00",
-        ["Orders:ExpiryInterval"] = "01:00:00",
+        ["Jobs:Expire"] = "0 0 31 2 *",
     });
 
     public void Dispose() => _factory.Dispose();

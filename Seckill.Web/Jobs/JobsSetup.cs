@@ -1,11 +1,64 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Dashboard;
+using Microsoft.Extensions.Options;
+
 namespace Seckill.Web.Jobs;
 
-/// <summary>Background work on a schedule: expiring unpaid orders.</summary>
+/// <summary>
+/// The job engine (Hangfire) in every instance, its jobs, and its dashboard at <c>/hangfire</c>
+/// for operators (admins only).
+/// </summary>
 public static class JobsSetup
 {
+    public const string DashboardPath = "/hangfire";
+
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
-        builder.Services.AddHostedService<ExpiryJob>();
+        var services = builder.Services;
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // This host's storage and activator, registered before AddHangfire so that its own
+        // registrations (process-wide JobStorage.Current and JobActivator.Current) do not apply.
+        services.AddSingleton(provider => provider.GetRequiredService<IJobStorageSource>().Create());
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((provider, configuration) => configuration
+            .UseLogProvider(new HangfireLogs(provider.GetRequiredService<ILoggerFactory>()))
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+
+        services.AddTransient<ExpireJob>();
+        services.AddSingleton<DashboardAccess>();
+        // After the storage's startup, which connects the store the jobs live in.
+        services.AddHostedService<JobServer>();
         return builder;
+    }
+
+    /// <summary>
+    /// The dashboard. Its pipeline is built at the first request rather than here: the job
+    /// storage of the clustered mode exists only once the storage's startup has connected Redis.
+    /// </summary>
+    public static WebApplication MapJobs(this WebApplication app)
+    {
+        var dashboard = new Lazy<RequestDelegate>(() =>
+        {
+            var services = app.Services;
+            var options = new DashboardOptions
+            {
+                Authorization = [],
+                AsyncAuthorization = [services.GetRequiredService<DashboardAccess>()],
+                DashboardTitle = "Seckill jobs",
+                AppPath = null,
+                DisplayStorageConnectionString = false,
+            };
+            return ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
+                .UsePathBase(DashboardPath)
+                .UseMiddleware<AspNetCoreDashboardMiddleware>(services.GetRequiredService<JobStorage>(), options,
+                    services.GetRequiredService<Hangfire.Dashboard.RouteCollection>(), true)
+                .Build();
+        });
+        app.Map(DashboardPath + "/{**path}", context => dashboard.Value(context)).DisableRateLimiting();
+        return app;
     }
 }

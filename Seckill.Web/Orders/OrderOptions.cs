@@ -34,10 +34,6 @@ public sealed class OrderOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Orders:ReplayAfter must be between 100 ms and 1 hour.")]
     public TimeSpan ReplayAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the expiry job looks for orders past their payment deadline.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Orders:ExpiryInterval must be between 10 ms and 1 hour.")]
-    public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Most buyer requests (order reads, payments, cancellations) in the database at
     /// once; more wait their turn without holding a thread (see <see cref="DatabaseSlots"/>).</summary>
     [Range(1, 1_000, ErrorMessage = "Orders:DatabaseConcurrency must be between 1 and 1000.")]

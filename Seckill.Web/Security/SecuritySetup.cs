@@ -12,6 +12,7 @@ public static class SecuritySetup
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<AdminSession>();
         builder.Services.AddHostedService<SigningKeyCheck>();
 
         // No default *authenticate* scheme, so the authentication middleware WebApplication adds by
@@ -75,6 +76,12 @@ public static class SecuritySetup
                 .RequireAuthenticatedUser()
                 .RequireClaim(SeckillClaims.Role, SeckillClaims.AdminRole));
         return builder;
+    }
+
+    public static WebApplication MapSecurity(this WebApplication app)
+    {
+        app.MapAdminSession();
+        return app;
     }
 
     /// <summary>Authentication by bearer token, remembered tokens answered first (<see cref="RememberedBearerAuthentication"/>).</summary>

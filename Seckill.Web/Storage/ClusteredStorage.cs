@@ -7,6 +7,7 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage.MySql;
 using Seckill.Web.Storage.Redis;
 using Seckill.Web.Storage.Sql;
+using Seckill.Web.Jobs;
 
 namespace Seckill.Web.Storage;
 
@@ -42,6 +43,7 @@ public static class ClusteredStorage
         // The shared Redis is where the instances find and tell each other (Cluster/ uses these).
         services.AddSingleton<IInstanceRegistry, RedisInstanceRegistry>();
         services.AddSingleton<IClusterChannel, RedisClusterChannel>();
+        services.AddSingleton<IJobStorageSource, RedisJobStorage>();
 
         // Before anything else: schema and connections.
         services.AddHostedService<ClusteredStorageStartup>();

@@ -6,6 +6,7 @@ using Seckill.Web.Stock;
 using Seckill.Web.Storage.InProcess;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Jobs;
 
 namespace Seckill.Web.Storage;
 
@@ -29,6 +30,7 @@ public static class EmbeddedStorage
         // A cluster of one: the instance registers with itself, and no one else hears its messages.
         services.AddSingleton<IInstanceRegistry, InProcessInstanceRegistry>();
         services.AddSingleton<IClusterChannel, InProcessClusterChannel>();
+        services.AddSingleton<IJobStorageSource, InMemoryJobStorage>();
         // One instance holds one shard, with the instance's id.
         services.AddSingleton<IStockShard>(provider => new InProcessStockShard(provider.GetRequiredService<IOptions<InstanceOptions>>().Value.InstanceId));
         // Before anything else: the schema (the shard is set from it later, by StartupRecovery).

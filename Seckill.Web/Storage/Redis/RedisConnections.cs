@@ -26,6 +26,9 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
 
     public ISubscriber PoolSubscriber => (_pool ?? throw NotConnected()).GetSubscriber();
 
+    /// <summary>The pool Redis's connection itself, for the job storage (which keeps its own keys under <see cref="KeyPrefix"/>).</summary>
+    public IConnectionMultiplexer PoolMultiplexer => _pool ?? throw NotConnected();
+
     /// <summary><c>seckill:{cluster id}:</c>, the start of every key and channel of this cluster.</summary>
     public string KeyPrefix { get; private set; } = "";
 

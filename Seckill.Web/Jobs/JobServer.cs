@@ -1,0 +1,68 @@
+using Hangfire;
+using Hangfire.Common;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
+
+namespace Seckill.Web.Jobs;
+
+/// <summary>
+/// This instance's Hangfire server, and the cluster's recurring jobs. Every instance runs a server
+/// on the shared job storage; a recurring job is one entry there (defined by id: every instance
+/// writes the same definition), enqueued once per occurrence whichever instance sees it due.
+/// </summary>
+/// <remarks>
+/// Started as a hosted service after the storage's startup, because the job storage of the
+/// clustered mode lives in the pool Redis, connected by then. The server is built here rather
+/// than with Hangfire's <c>AddHangfireServer</c> so that it uses this host's services (activator,
+/// storage) and not Hangfire's process-wide defaults: tests run many hosts in one process.
+/// </remarks>
+public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance)
+    : IHostedService, IDisposable
+{
+    private BackgroundJobServer? _server;
+    private IRecurringJobManager? _recurring;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Resolved here, not in the constructor: hosted services are all constructed before the
+        // first starts, and the job storage needs the storage's startup done. Hangfire's own
+        // configuration first (its log goes to this host's logging, see HangfireLogs).
+        services.GetRequiredService<IGlobalConfiguration>();
+        var storage = services.GetRequiredService<JobStorage>();
+        _recurring = services.GetRequiredService<IRecurringJobManager>();
+        AddOrUpdate<ExpireJob>(ExpireJob.Id, nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
+        _server = new BackgroundJobServer(new BackgroundJobServerOptions
+        {
+            ServerName = $"seckill-{instance.Value.InstanceId}-{Environment.ProcessId}",
+            WorkerCount = options.Value.WorkerCount,
+            SchedulePollingInterval = options.Value.SchedulePollingInterval,
+            Activator = services.GetRequiredService<JobActivator>(),
+            FilterProvider = services.GetRequiredService<IJobFilterProvider>(),
+        }, storage, []);
+        return Task.CompletedTask;
+    }
+
+    private void AddOrUpdate<TJob>(string id, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
+    {
+        try
+        {
+            _recurring!.AddOrUpdate(id, Job.FromExpression(run), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"{JobsOptions.Section}:{setting} is not a valid cron expression: {e.Message}", e);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            // Running jobs are told to stop (their cancellation token); each is safe to stop anywhere.
+            _server.SendStop();
+            await _server.WaitForShutdownAsync(cancellationToken);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+}
