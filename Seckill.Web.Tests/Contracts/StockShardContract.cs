@@ -32,6 +32,8 @@ public abstract class StockShardContract
         Assert.Equal(new ShardStock(1, 2), await Shard.GetAsync(Sale));
         Assert.Equal([For(BigId, 7, quantity: 2)], await Shard.ListUnconfirmedAsync());
         Assert.True(Shard.TryGetKnownOrder(Sale, 7, out var known) && known == BigId);
+        Assert.Equal(new Dictionary<long, long> { [7] = BigId }, await Shard.ListBuyersAsync(Sale));
+        Assert.Empty(await Shard.ListBuyersAsync(Sale + 100));
     }
 
     [Fact]

@@ -30,11 +30,16 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         services.GetRequiredService<IGlobalConfiguration>();
         var storage = services.GetRequiredService<JobStorage>();
         _recurring = services.GetRequiredService<IRecurringJobManager>();
-        AddOrUpdate<ExpireJob>(ExpireJob.Id, nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
+        var shardId = services.GetRequiredService<IShardRouter>().Local.Id;
+        AddOrUpdate<ExpireJob>(ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
+        // Each shard's reconcile runs on its own instance: the queue only that instance serves.
+        AddOrUpdate<ReconcileJob>(ReconcileJob.IdOf(shardId), ReconcileJob.QueueOf(shardId), nameof(JobsOptions.Reconcile), options.Value.Reconcile,
+            job => job.RunAsync(CancellationToken.None));
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             ServerName = $"seckill-{instance.Value.InstanceId}-{Environment.ProcessId}",
             WorkerCount = options.Value.WorkerCount,
+            Queues = [ReconcileJob.QueueOf(shardId), "default"],
             SchedulePollingInterval = options.Value.SchedulePollingInterval,
             Activator = services.GetRequiredService<JobActivator>(),
             FilterProvider = services.GetRequiredService<IJobFilterProvider>(),
@@ -42,11 +47,11 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         return Task.CompletedTask;
     }
 
-    private void AddOrUpdate<TJob>(string id, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
+    private void AddOrUpdate<TJob>(string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
     {
         try
         {
-            _recurring!.AddOrUpdate(id, Job.FromExpression(run), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            _recurring!.AddOrUpdate(id, Job.FromExpression(run, queue), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         }
         catch (ArgumentException e)
         {

@@ -24,4 +24,8 @@ public sealed class JobsOptions
     /// </summary>
     [Required(ErrorMessage = "Jobs:Expire is required (a cron expression).")]
     public string Expire { get; set; } = "* * * * * *";
+
+    /// <summary>When each shard's reconcile job runs (cron; default every minute).</summary>
+    [Required(ErrorMessage = "Jobs:Reconcile is required (a cron expression).")]
+    public string Reconcile { get; set; } = "0 * * * * *";
 }

@@ -29,10 +29,28 @@ public static class JobsSetup
             .UseRecommendedSerializerSettings());
 
         services.AddTransient<ExpireJob>();
+        services.AddTransient<ReconcileJob>();
+        services.AddSingleton<ReconcileMemory>();
         services.AddSingleton<DashboardAccess>();
         // After the storage's startup, which connects the store the jobs live in.
         services.AddHostedService<JobServer>();
         return builder;
+    }
+
+    private static int _pagesAdded;
+
+    /// <summary>Our pages in the dashboard. Hangfire keeps its routes and menu process-wide: added once.</summary>
+    private static void AddOurPages()
+    {
+        if (Interlocked.Exchange(ref _pagesAdded, 1) == 1)
+        {
+            return;
+        }
+        DashboardRoutes.Routes.AddRazorPage(Dashboard.SalesPage.Path, _ => new Dashboard.SalesPage());
+        NavigationMenu.Items.Add(page => new MenuItem("Sales", page.Url.To(Dashboard.SalesPage.Path))
+        {
+            Active = page.RequestPath.StartsWith(Dashboard.SalesPage.Path, StringComparison.Ordinal),
+        });
     }
 
     /// <summary>
@@ -41,6 +59,7 @@ public static class JobsSetup
     /// </summary>
     public static WebApplication MapJobs(this WebApplication app)
     {
+        AddOurPages();
         var dashboard = new Lazy<RequestDelegate>(() =>
         {
             var services = app.Services;

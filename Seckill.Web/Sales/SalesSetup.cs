@@ -20,6 +20,7 @@ public static class SalesSetup
         services.AddSingleton<SaleCatalog>();
         services.AddSingleton<SalePublisher>();
         services.AddSingleton<SaleStatusReader>();
+        services.AddSingleton<StockReport>();
         services.AddSingleton<SaleDirectory>();
 
         // The directory knows every sale before the first request; then the demo sale, if configured.

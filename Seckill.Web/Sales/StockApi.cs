@@ -20,9 +20,6 @@ public sealed record StockResponse(
     long Total, long Pool, long Available, long Reserved, long InTransit, long Sold,
     long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed, IReadOnlyList<ShardStockResponse> Shards);
 
-/// <summary>What the stock view reads: the sale, the pool and ledger, this instance's shard, the orders.</summary>
-public readonly record struct StockReaders(SaleDirectory Sales, IStockPool Pool, IShardRouter Shards, Allocator Allocator, IOrderStore Orders);
-
 public static class StockApi
 {
     public static IEndpointRouteBuilder MapStockEndpoints(this IEndpointRouteBuilder app)
@@ -32,22 +29,12 @@ public static class StockApi
     }
 
     private static async Task<Results<Ok<StockResponse>, CachedProblem>> GetAsync(
-        string id, [AsParameters] StockReaders stores, CancellationToken cancellationToken)
+        string id, StockReport report, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var saleId))
         {
             return RouteIds.Invalid;
         }
-        if (await stores.Sales.FindAsync(saleId) is not { } sale)
-        {
-            return SaleProblems.NotFound;
-        }
-        var shard = stores.Shards.Local;
-        var shardStock = await shard.GetAsync(saleId);
-        var counts = await stores.Orders.CountAsync(saleId, cancellationToken);
-        return TypedResults.Ok(new StockResponse(
-            sale.Stock, await stores.Pool.GetAsync(saleId), shardStock.Available, shardStock.Reserved, await stores.Allocator.InTransitAsync(saleId), counts.Sold,
-            counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
-            [new ShardStockResponse(shard.Id, shardStock.Available, shardStock.Reserved)]));
+        return await report.ReadAsync(saleId, cancellationToken) is { } stock ? TypedResults.Ok(stock) : SaleProblems.NotFound;
     }
 }

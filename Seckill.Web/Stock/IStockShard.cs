@@ -92,6 +92,9 @@ public interface IStockShard
 
     ValueTask<ShardStock> GetAsync(long saleId);
 
+    /// <summary>Every buyer's mark of the sale here: user → the order (or reservation) they hold.</summary>
+    ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId);
+
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
 

@@ -215,6 +215,18 @@ public sealed class InProcessStockShard(int id) : IStockShard
         }
     }
 
+    public ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId)
+    {
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return new(new Dictionary<long, long>());
+        }
+        lock (slot)
+        {
+            return new(new Dictionary<long, long>(slot.OrderByUser));
+        }
+    }
+
     public ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
         var all = new List<Reservation>();

@@ -280,6 +280,12 @@ public sealed class RedisStockShard : IStockShard
         return new ShardStock(values[0].IsNull ? 0 : (long)values[0], values[1].IsNull ? 0 : (long)values[1]);
     }
 
+    public async ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId)
+    {
+        var entries = await Guard(_redis.Shard.HashGetAllAsync(Keys(saleId).Buyers));
+        return entries.ToDictionary(entry => (long)entry.Name, entry => (long)entry.Value);
+    }
+
     public async ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
         var entries = await Guard(_redis.Shard.HashGetAllAsync(Whole.Unconfirmed));

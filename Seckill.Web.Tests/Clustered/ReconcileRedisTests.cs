@@ -1,0 +1,53 @@
+using Seckill.Web.Cluster;
+using Seckill.Web.Storage.Redis;
+using Seckill.Web.Tests.Infrastructure;
+using Seckill.Web.Tests.Promises;
+
+namespace Seckill.Web.Tests.Clustered;
+
+/// <summary>The reconcile job against a shard Redis changed behind the service's back.</summary>
+public sealed class ReconcileRedisTests : IDisposable
+{
+    private readonly SeckillFactory _factory = new(new Dictionary<string, string?> { ["Jobs:Reconcile"] = "* * * * * *" },
+        new TestStore(StorageMode.Clustered));
+
+    public void Dispose() => _factory.Dispose();
+
+    private string Key(string name) => _factory.Get<RedisConnections>().KeyPrefix + name;
+
+    [Fact]
+    public async Task ACounterOffByMoreThanTenIsRepairedAtTheNextRun()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 100);
+        var before = await _factory.SettledStockAsync(sale.Id);
+
+        await _factory.Get<RedisConnections>().Shard.HashIncrementAsync(Key($"stock:{sale.Id}"), "available", 25);
+        Assert.Equal(before.Available + 25, (await _factory.StockAsync(sale.Id)).Available);
+
+        await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)).Available == before.Available, "the counter to be set back");
+        await Eventually.TrueAsync(() => Task.FromResult(ReconcileTests.ReconcileResults(_factory).Count > 0), "the repairing run to be recorded");
+        var repair = Assert.Single(ReconcileTests.ReconcileResults(_factory));
+        Assert.Contains("off by 25 units", repair);
+        Api.AssertConserved(await _factory.StockAsync(sale.Id));
+    }
+
+    [Fact]
+    public async Task ALostBuyerMarkIsRestoredWhenItIsStillLostAtTheNextRun()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 100);
+        using var buyer = _factory.ClientFor(42);
+        var orderId = (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        var shard = _factory.Get<IShardRouter>().Local;
+
+        await _factory.Get<RedisConnections>().Shard.HashDeleteAsync(Key($"buyers:{sale.Id}"), 42);
+        Assert.False((await shard.ListBuyersAsync(sale.Id)).ContainsKey(42));
+
+        await Eventually.TrueAsync(async () => (await shard.ListBuyersAsync(sale.Id)).GetValueOrDefault(42) == orderId, "the mark to be restored");
+        await Eventually.TrueAsync(() => Task.FromResult(ReconcileTests.ReconcileResults(_factory).Count > 0), "the repairing run to be recorded");
+        var repair = Assert.Single(ReconcileTests.ReconcileResults(_factory));
+        Assert.Contains("two runs in a row", repair);
+        Assert.Contains("\"MissingMarks\":1", repair);
+        // The buyer is known again: a second purchase is refused.
+        Assert.Equal("already_purchased", await (await buyer.PurchaseAsync(sale.Id)).ProblemCodeAsync());
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Hangfire;
+using Seckill.Web.Allocation;
+using Seckill.Web.Cluster;
+using Seckill.Web.Orders;
+using Seckill.Web.Stock;
+
+namespace Seckill.Web.Jobs;
+
+/// <summary>
+/// One sale on one shard, as the reconcile job saw it. <c>Drift</c> is what the shard holds
+/// (<c>Actual</c> = available + reserved) less what the database says it should
+/// (<c>Expected</c> = moved in by the ledger and landed, less moved out, less what its orders took).
+/// </summary>
+/// <param name="InFlight">Units of reservations the order writer has in hand: committed a moment
+/// before the shard hears of it, they explain a drift up to this size.</param>
+/// <param name="MissingMarks">Buyers with an active order taken here whom the shard does not mark (they could buy again).</param>
+/// <param name="ExtraMarks">Marks the shard keeps for buyers who hold nothing (they are refused for nothing).</param>
+/// <param name="StrandedUnits">Units of moves to this shard that stayed in transit since the previous run.</param>
+public sealed record SaleDrift(
+    long SaleId, long Expected, long Actual, long Drift, long InFlight, int MissingMarks, int ExtraMarks, long StrandedUnits)
+{
+    /// <summary>Whether what is off here is more than the moment's traffic explains.</summary>
+    public bool Unexplained => Math.Abs(Drift) > Math.Max(1, InFlight) || MissingMarks > 0 || ExtraMarks > 0 || StrandedUnits > 0;
+}
+
+/// <param name="Repair">Why the shard was set from the database, or null if it was not.</param>
+/// <param name="After">With a repair: the same figures read again afterwards.</param>
+public sealed record ReconcileResult(int ShardId, IReadOnlyList<SaleDrift> Sales, string? Repair, IReadOnlyList<SaleDrift>? After);
+
+/// <summary>What the previous run of this instance's reconcile left to compare with.</summary>
+public sealed class ReconcileMemory
+{
+    /// <summary>The last run's result on this instance (the dashboard's Sales page shows it).</summary>
+    public ReconcileResult? Last { get; set; }
+
+    public ConcurrentDictionary<long, bool> UnexplainedSales { get; } = new();
+
+    public ConcurrentDictionary<long, bool> InTransit { get; } = new();
+}
+
+/// <summary>
+/// Reconciles this instance's shard with the database, the truth (ARCHITECTURE's conservation
+/// law, term by term): per sale the units the shard holds, its buyers' marks, the moves to it
+/// still in transit. Drift the moment's traffic explains is recorded; drift that persists across
+/// two runs, or any drift over <see cref="RepairAbove"/> units, is repaired by setting the shard
+/// from the database (<see cref="ShardRecovery"/>) and logged as a warning with the figures
+/// before and after.
+/// </summary>
+/// <remarks>
+/// One recurring job per shard, on the queue only its instance serves (<see cref="QueueOf"/>).
+/// Reading changes nothing, so a run stopped anywhere leaves nothing half done; a repair is a
+/// recovery, which is safe to repeat.
+/// </remarks>
+public sealed partial class ReconcileJob(
+    IShardRouter shards, IStockPool pool, IOrderStore orders, OrderWriter writer, Allocator allocator, ShardRecovery recovery,
+    ReconcileMemory memory, ILogger<ReconcileJob> log)
+{
+    public const int RepairAbove = 10;
+
+    public static string IdOf(int shardId) => $"reconcile-shard-{shardId}";
+
+    public static string QueueOf(int shardId) => $"shard-{shardId}";
+
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    [AutomaticRetry(Attempts = 0)]
+    public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var shard = shards.Local;
+        var before = await ObserveAsync(shard, cancellationToken);
+        string? repair = null;
+        if (before.FirstOrDefault(sale => Math.Abs(sale.Drift) > Math.Max(RepairAbove, sale.InFlight)) is { } large)
+        {
+            repair = $"sale {large.SaleId} is off by {large.Drift} units";
+        }
+        else if (before.FirstOrDefault(sale => sale.StrandedUnits > 0) is { } stranded)
+        {
+            repair = $"sale {stranded.SaleId}: {stranded.StrandedUnits} units stayed in transit to the shard since the previous run";
+        }
+        else if (before.FirstOrDefault(sale => sale.Unexplained && memory.UnexplainedSales.ContainsKey(sale.SaleId)) is { } persisting)
+        {
+            repair = $"sale {persisting.SaleId} was off in two runs in a row";
+        }
+
+        IReadOnlyList<SaleDrift>? after = null;
+        if (repair is not null)
+        {
+            await recovery.RecoverAsync(cancellationToken);
+            memory.UnexplainedSales.Clear();
+            memory.InTransit.Clear();
+            after = await ObserveAsync(shard, cancellationToken);
+            LogRepaired(shard.Id, repair, Describe(before), Describe(after));
+        }
+        else
+        {
+            memory.UnexplainedSales.Clear();
+            foreach (var sale in before.Where(sale => sale.Unexplained))
+            {
+                memory.UnexplainedSales[sale.SaleId] = true;
+            }
+        }
+        return memory.Last = new ReconcileResult(shard.Id, before, repair, after);
+    }
+
+    /// <summary>
+    /// Reads the shard and the database with the order writer paused (between two batches), so
+    /// that no order is committed in the database and not yet confirmed on the shard while they
+    /// are read; reservations still go on, and move units from available to reserved only. A sale
+    /// the allocator is moving stock for is skipped this run (a move is two steps, and the shard and
+    /// the ledger could be read between them). What stays in flight is the writer's queue, counted
+    /// in <see cref="SaleDrift.InFlight"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<SaleDrift>> ObserveAsync(IStockShard shard, CancellationToken cancellationToken)
+    {
+        using var paused = await writer.PauseAsync(cancellationToken);
+        var holdings = await pool.HoldingsAsync(shard.Id, cancellationToken);
+        var seenInTransit = new HashSet<long>();
+        var observed = new List<(SaleDrift Sale, IReadOnlyDictionary<long, long> Marks)>();
+        foreach (var holding in holdings)
+        {
+            var saleId = holding.SaleId;
+            var movesBefore = allocator.MovesDone(saleId);
+            if (allocator.IsMoving(saleId))
+            {
+                continue;
+            }
+            var stock = await shard.GetAsync(saleId);
+            var marks = await shard.ListBuyersAsync(saleId);
+            var expected = await ExpectedAsync(shard, holding);
+            var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
+            if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore)
+            {
+                continue;
+            }
+            var stranded = 0L;
+            foreach (var transfer in (await pool.ListInTransitAsync(saleId)).Where(transfer => transfer.ToShard == shard.Id))
+            {
+                seenInTransit.Add(transfer.TransferId);
+                if (memory.InTransit.ContainsKey(transfer.TransferId))
+                {
+                    stranded += transfer.Units;
+                }
+            }
+            var missing = buyers.Count(buyer => !marks.TryGetValue(buyer.Key, out var order) || order != buyer.Value);
+            var extra = marks.Where(mark => !buyers.ContainsKey(mark.Key)).ToDictionary();
+            var actual = stock.Available + stock.Reserved;
+            observed.Add((new SaleDrift(saleId, expected, actual, actual - expected, 0, missing, 0, stranded), extra));
+        }
+        // Read last: a mark taken by a reservation while the sales were read is among these.
+        var pending = (await shard.ListUnconfirmedAsync()).Concat(writer.PendingOn(shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
+        var reserving = pending.Select(reservation => (reservation.SaleId, reservation.UserId)).ToHashSet();
+        var inFlight = pending.GroupBy(reservation => reservation.SaleId).ToDictionary(sale => sale.Key, sale => sale.Sum(reservation => (long)reservation.Quantity));
+        var sales = observed.Select(entry => entry.Sale with
+        {
+            InFlight = inFlight.GetValueOrDefault(entry.Sale.SaleId),
+            ExtraMarks = entry.Marks.Keys.Count(user => !reserving.Contains((entry.Sale.SaleId, user))),
+        }).ToList();
+        memory.InTransit.Clear();
+        foreach (var id in seenInTransit)
+        {
+            memory.InTransit[id] = true;
+        }
+        return sales;
+    }
+
+    /// <summary>What the ledger says the shard holds, less moves to it the shard has not received yet.</summary>
+    private static async Task<long> ExpectedAsync(IStockShard shard, ShardHolding holding)
+    {
+        var unlanded = 0L;
+        foreach (var move in holding.MovesIn)
+        {
+            if (!await shard.HasReceivedAsync(holding.SaleId, move.TransferId))
+            {
+                unlanded += move.Units;
+            }
+        }
+        return holding.Units - unlanded;
+    }
+
+    private static string Describe(IReadOnlyList<SaleDrift> sales) =>
+        string.Join("; ", sales.Select(sale =>
+            $"sale {sale.SaleId}: expected {sale.Expected}, actual {sale.Actual}, drift {sale.Drift}, in flight {sale.InFlight}, " +
+            $"missing marks {sale.MissingMarks}, extra marks {sale.ExtraMarks}, stranded {sale.StrandedUnits}"));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId} reconciled with the database: {Reason}. Before: {Before}. After: {After}")]
+    private partial void LogRepaired(int shardId, string reason, string before, string after);
+}
