@@ -49,9 +49,25 @@ public class CheckoutTests
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
-            var writer = new OrderWriter(store, shards, restock, orderOptions, NullLogger<OrderWriter>.Instance);
+            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
                 new OrderConfirmation(writer, restock, orderOptions), shards, ids, TimeProvider.System);
+        }
+    }
+
+    /// <summary>No notifications: the writer is never started here.</summary>
+    private sealed class NoOneListening : IOrderEvents
+    {
+        public void Confirmed(long orderId)
+        {
+        }
+
+        public void Paid(long orderId)
+        {
+        }
+
+        public void Expired(long orderId)
+        {
         }
     }
 

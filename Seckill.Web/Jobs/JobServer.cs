@@ -39,7 +39,7 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         {
             ServerName = $"seckill-{instance.Value.InstanceId}-{Environment.ProcessId}",
             WorkerCount = options.Value.WorkerCount,
-            Queues = [ReconcileJob.QueueOf(shardId), "default"],
+            Queues = [ReconcileJob.QueueOf(shardId), "default", Notifications.NotifyJob.Queue],
             SchedulePollingInterval = options.Value.SchedulePollingInterval,
             Activator = services.GetRequiredService<JobActivator>(),
             FilterProvider = services.GetRequiredService<IJobFilterProvider>(),

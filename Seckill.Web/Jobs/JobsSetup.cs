@@ -28,12 +28,20 @@ public static class JobsSetup
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
 
+        services.AddOptions<Notifications.NotificationOptions>().BindConfiguration(Notifications.NotificationOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(Notifications.NotifyJob.HttpClientName)
+            .ConfigureHttpClient((provider, client) => client.Timeout = provider.GetRequiredService<IOptions<Notifications.NotificationOptions>>().Value.Timeout);
+        services.AddTransient<Notifications.NotifyJob>();
+        services.AddSingleton<Notifications.Notifier>();
+        services.AddSingleton<Orders.IOrderEvents>(provider => provider.GetRequiredService<Notifications.Notifier>());
         services.AddTransient<ExpireJob>();
         services.AddTransient<ReconcileJob>();
         services.AddSingleton<ReconcileMemory>();
         services.AddSingleton<DashboardAccess>();
         // After the storage's startup, which connects the store the jobs live in.
         services.AddHostedService<JobServer>();
+        services.AddHostedService(provider => provider.GetRequiredService<Notifications.Notifier>());
         return builder;
     }
 

@@ -11,7 +11,7 @@ namespace Seckill.Web.Orders;
 /// A buyer's reads, payments and cancellations wait for one of the <see cref="DatabaseSlots"/>;
 /// expiry runs in its own job and does not.
 /// </remarks>
-public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseSlots database)
+public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseSlots database, IOrderEvents events)
 {
     /// <summary>A stored order, read for a buyer (the pending table is the caller's to check first).</summary>
     public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) =>
@@ -23,6 +23,11 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseS
         if (expired is { } order)
         {
             await restock.OrderEndedAsync(order);
+            events.Expired(order.OrderId);
+        }
+        else if (outcome == PaymentOutcome.Paid)
+        {
+            events.Paid(orderId);
         }
         return outcome;
     }
@@ -48,6 +53,7 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseS
             foreach (var order in expired)
             {
                 await restock.OrderEndedAsync(order);
+                events.Expired(order.OrderId);
             }
             total += expired.Count;
             if (expired.Count < Chunk)

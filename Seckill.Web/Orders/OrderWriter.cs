@@ -19,7 +19,7 @@ namespace Seckill.Web.Orders;
 /// reservations and drains what is queued before the host stops.
 /// </remarks>
 public sealed partial class OrderWriter(
-    IOrderStore store, IShardRouter shards, Restock restock, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
+    IOrderStore store, IShardRouter shards, Restock restock, IOrderEvents events, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
     : BackgroundService
 {
     private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
@@ -224,6 +224,14 @@ public sealed partial class OrderWriter(
             }
             return writes;
         }, reservations.Count);
+        // Told once the batch is settled (not inside the step, which may run again).
+        foreach (var write in settled ?? [])
+        {
+            if (write.Committed)
+            {
+                events.Confirmed(write.Reservation.OrderId);
+            }
+        }
         return settled;
     }
 
