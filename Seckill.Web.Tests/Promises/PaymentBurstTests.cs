@@ -120,6 +120,10 @@ public sealed class PaymentBurstTests
 
         public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
 
+        public Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken) => inner.SoldAsync(saleId, cancellationToken);
+
+        public Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) => inner.RepairSoldAsync(saleId, cancellationToken);
+
         public Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
             inner.ListBuyersAsync(saleId, shardId, cancellationToken);
 

@@ -40,6 +40,22 @@ public sealed class ReconcileTests : IDisposable
         Assert.Contains($"\"Expected\":{before.Available + 5},\"Actual\":{before.Available + 5}", repair);
     }
 
+    /// <summary>The database's sold counter changed behind its back is set from its orders again.</summary>
+    [Fact]
+    public async Task ASoldCounterThatDisagreesWithTheOrdersIsSetFromThem()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 100);
+        using var buyer = _factory.ClientFor(42);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+        _factory.ExecuteSql($"UPDATE sales SET sold = sold + 7 WHERE id = {sale.Id}");
+        Assert.Equal(8, (await _factory.StockAsync(sale.Id)).Sold);
+
+        await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)).Sold == 1, "the sold counter to be set from the orders");
+        Api.AssertConserved(await _factory.StockAsync(sale.Id));
+        await Eventually.TrueAsync(() => Task.FromResult(ReconcileResults(_factory).Count > 0), "the repairing run to be recorded");
+        Assert.Contains($"sale {sale.Id}: the sold counter said 8, its active orders hold 1", Assert.Single(ReconcileResults(_factory)));
+    }
+
     /// <summary>Buyers reserving and the writer committing while it looks is not drift: nothing is repaired.</summary>
     [Fact]
     public async Task WhileBuyersBuyNothingIsRepaired()

@@ -17,11 +17,16 @@ namespace Seckill.Web.Jobs;
 /// <param name="MissingMarks">Buyers with an active order taken here whom the shard does not mark (they could buy again).</param>
 /// <param name="ExtraMarks">Marks the shard keeps for buyers who hold nothing (they are refused for nothing).</param>
 /// <param name="StrandedUnits">Units of moves to this shard that stayed in transit since the previous run.</param>
+/// <param name="SoldCounter">The database's sold counter of the sale, and <paramref name="SoldByOrders"/> the units its
+/// active orders hold, read in one statement: they differ only if the database itself was changed.</param>
 public sealed record SaleDrift(
-    long SaleId, long Expected, long Actual, long Drift, long InFlight, int MissingMarks, int ExtraMarks, long StrandedUnits)
+    long SaleId, long Expected, long Actual, long Drift, long InFlight, int MissingMarks, int ExtraMarks, long StrandedUnits,
+    long SoldCounter, long SoldByOrders)
 {
     /// <summary>Whether what is off here is more than the moment's traffic explains.</summary>
-    public bool Unexplained => Math.Abs(Drift) > Math.Max(1, InFlight) || MissingMarks > 0 || ExtraMarks > 0 || StrandedUnits > 0;
+    public bool Unexplained => Math.Abs(Drift) > Math.Max(1, InFlight) || MissingMarks > 0 || ExtraMarks > 0 || StrandedUnits > 0 || SoldOff;
+
+    public bool SoldOff => SoldCounter != SoldByOrders;
 }
 
 /// <param name="Repair">Why the shard was set from the database, or null if it was not.</param>
@@ -42,7 +47,8 @@ public sealed class ReconcileMemory
 /// <summary>
 /// Reconciles this instance's shard with the database, the truth (ARCHITECTURE's conservation
 /// law, term by term): per sale the units the shard holds, its buyers' marks, the moves to it
-/// still in transit. Drift the moment's traffic explains is recorded; drift that persists across
+/// still in transit, and the database's sold counter against its orders (set from the orders at
+/// once when they differ). Drift the moment's traffic explains is recorded; drift that persists across
 /// two runs, or any drift over <see cref="RepairAbove"/> units, is repaired by setting the shard
 /// from the database (<see cref="ShardRecovery"/>) and logged as a warning with the figures
 /// before and after.
@@ -80,6 +86,13 @@ public sealed partial class ReconcileJob(
         else if (before.FirstOrDefault(sale => sale.Unexplained && memory.UnexplainedSales.ContainsKey(sale.SaleId)) is { } persisting)
         {
             repair = $"sale {persisting.SaleId} was off in two runs in a row";
+        }
+
+        // The database's own counter, set from its orders: no shard recovery needed for that.
+        foreach (var sale in before.Where(sale => sale.SoldOff))
+        {
+            await orders.RepairSoldAsync(sale.SaleId, cancellationToken);
+            repair ??= $"sale {sale.SaleId}: the sold counter said {sale.SoldCounter}, its active orders hold {sale.SoldByOrders}";
         }
 
         IReadOnlyList<SaleDrift>? after = null;
@@ -128,6 +141,7 @@ public sealed partial class ReconcileJob(
             var marks = await shard.ListBuyersAsync(saleId);
             var expected = await ExpectedAsync(shard, holding);
             var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
+            var (soldCounter, soldByOrders) = await orders.SoldAsync(saleId, cancellationToken);
             if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore)
             {
                 continue;
@@ -144,7 +158,7 @@ public sealed partial class ReconcileJob(
             var missing = buyers.Count(buyer => !marks.TryGetValue(buyer.Key, out var order) || order != buyer.Value);
             var extra = marks.Where(mark => !buyers.ContainsKey(mark.Key)).ToDictionary();
             var actual = stock.Available + stock.Reserved;
-            observed.Add((new SaleDrift(saleId, expected, actual, actual - expected, 0, missing, 0, stranded), extra));
+            observed.Add((new SaleDrift(saleId, expected, actual, actual - expected, 0, missing, 0, stranded, soldCounter, soldByOrders), extra));
         }
         // Read last: a mark taken by a reservation while the sales were read is among these.
         var pending = (await shard.ListUnconfirmedAsync()).Concat(writer.PendingOn(shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
@@ -180,7 +194,8 @@ public sealed partial class ReconcileJob(
     private static string Describe(IReadOnlyList<SaleDrift> sales) =>
         string.Join("; ", sales.Select(sale =>
             $"sale {sale.SaleId}: expected {sale.Expected}, actual {sale.Actual}, drift {sale.Drift}, in flight {sale.InFlight}, " +
-            $"missing marks {sale.MissingMarks}, extra marks {sale.ExtraMarks}, stranded {sale.StrandedUnits}"));
+            $"missing marks {sale.MissingMarks}, extra marks {sale.ExtraMarks}, stranded {sale.StrandedUnits}, " +
+            $"sold counter {sale.SoldCounter}, sold by orders {sale.SoldByOrders}"));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId} reconciled with the database: {Reason}. Before: {Before}. After: {After}")]
     private partial void LogRepaired(int shardId, string reason, string before, string after);

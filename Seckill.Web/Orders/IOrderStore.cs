@@ -34,6 +34,15 @@ public interface IOrderStore
 
     Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The sale's sold counter (what the order writer's guarded update checks) and the units its
+    /// active orders hold, read together in one statement: in a sound database they are equal.
+    /// </summary>
+    Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>Sets the sold counter to the units the active orders hold (the orders are the truth), under the sale's lock.</summary>
+    Task RepairSoldAsync(long saleId, CancellationToken cancellationToken);
+
     /// <summary>User → order for the active orders of a sale taken on shard <paramref name="shardId"/>: the marks that shard must hold.</summary>
     Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken);
 

@@ -246,6 +246,36 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             Units(OrderStatus.Cancelled), Units(OrderStatus.Expired), Units(OrderStatus.Failed));
     }
 
+    private const string ActiveUnits =
+        "SELECT COALESCE(SUM(quantity), 0) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid')";
+
+    public async Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var row = (await new Sql(connection, null, cancellationToken).QueryAsync<SoldRow>(
+            $"SELECT sold AS Counter, ({ActiveUnits}) AS Active FROM sales WHERE id = @saleId", new { saleId })).SingleOrDefault();
+        return row is null ? (0, 0) : (row.Counter, (long)row.Active);
+    }
+
+    public async Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) =>
+        await db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, cancellationToken);
+            // The sale's row first, as every writer of it does: a batch committing meanwhile is
+            // either before (its orders counted) or after (its guarded update sees the new counter).
+            await sql.ScalarAsync<long?>($"SELECT sold FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId });
+            var active = await sql.ScalarAsync<decimal>(ActiveUnits, new { saleId });
+            await sql.ExecuteAsync("UPDATE sales SET sold = @active WHERE id = @saleId", new { active = (long)active, saleId });
+            return 0;
+        }, cancellationToken);
+
+    private sealed class SoldRow
+    {
+        public long Counter { get; set; }
+        // SUM is DECIMAL in MySQL and INTEGER in SQLite.
+        public decimal Active { get; set; }
+    }
+
     public async Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
