@@ -9,8 +9,9 @@ namespace Seckill.Web.Jobs.Notifications;
 /// <summary>
 /// Turns order events into notification jobs, off the path of the request that caused them: an
 /// event is put in a bounded in-process queue (no I/O, never waits) and a background loop enqueues
-/// the jobs. When the queue is full, or the job queue holds more than
-/// <see cref="NotificationOptions.MaxBacklog"/> undelivered notifications, new ones are shed and
+/// what is waiting as one job (up to <see cref="NotifyJob.BatchSize"/>). When the queue is full,
+/// or the job queue holds about <see cref="NotificationOptions.MaxBacklog"/> undelivered
+/// notifications (that many divided by the batch size, in jobs), new ones are shed and
 /// counted (<c>seckill.notifications.shed</c>, <see cref="Shed"/>). Off when no webhook is set.
 /// </summary>
 public sealed class Notifier : IOrderEvents, IHostedService
@@ -56,10 +57,10 @@ public sealed class Notifier : IOrderEvents, IHostedService
         }
     }
 
-    private void CountShed()
+    private void CountShed(int count = 1)
     {
-        Interlocked.Increment(ref _shed);
-        _shedCounter.Add(1);
+        Interlocked.Add(ref _shed, count);
+        _shedCounter.Add(count);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -80,8 +81,16 @@ public sealed class Notifier : IOrderEvents, IHostedService
         var lookedAt = DateTimeOffset.MinValue;
         try
         {
-            await foreach (var notification in _waiting.Reader.ReadAllAsync(stopping))
+            var batch = new List<Notification>(NotifyJob.BatchSize);
+            // Jobs waiting in the job storage, at most: each holds up to a batch.
+            var maxJobs = Math.Max(1, _options.MaxBacklog / NotifyJob.BatchSize);
+            while (await _waiting.Reader.WaitToReadAsync(stopping))
             {
+                batch.Clear();
+                while (batch.Count < NotifyJob.BatchSize && _waiting.Reader.TryRead(out var waiting))
+                {
+                    batch.Add(waiting);
+                }
                 try
                 {
                     // The job queue's length, looked at once a second at most.
@@ -91,18 +100,19 @@ public sealed class Notifier : IOrderEvents, IHostedService
                         backlog = monitoring.EnqueuedCount(NotifyJob.Queue);
                         lookedAt = now;
                     }
-                    if (backlog >= _options.MaxBacklog)
+                    if (backlog >= maxJobs)
                     {
-                        CountShed();
+                        CountShed(batch.Count);
                         continue;
                     }
-                    jobs.Enqueue<NotifyJob>(NotifyJob.Queue, job => job.SendAsync(notification, CancellationToken.None));
+                    var notifications = batch.ToArray();
+                    jobs.Enqueue<NotifyJob>(NotifyJob.Queue, job => job.SendAsync(notifications, null, CancellationToken.None));
                     backlog++;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The job storage did not take it (Redis away): shed, like a full queue.
-                    CountShed();
+                    // The job storage did not take them (Redis away): shed, like a full queue.
+                    CountShed(batch.Count);
                 }
             }
         }
