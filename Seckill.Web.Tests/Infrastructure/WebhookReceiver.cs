@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Seckill.Web.Tests.Infrastructure;
 
 /// <summary>How a test webhook answers.</summary>
-public enum Receiver { Ok, Failing, Slow, Down }
+public enum Receiver { Ok, Failing, Slow, Down, FailsFifthOnce }
 
 /// <summary>A webhook on a real loopback port that records what it is sent, and answers 200, 500, or too late.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
@@ -45,11 +45,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         WebhookReceiver? receiver = null;
         app.MapPost("/hook", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            Interlocked.Increment(ref receiver!._attempts);
+            var attempt = Interlocked.Increment(ref receiver!._attempts);
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: cancellationToken);
             switch (behaviour)
             {
                 case Receiver.Failing:
+                case Receiver.FailsFifthOnce when attempt == 5:
                     return Results.StatusCode(500);
                 case Receiver.Slow:
                     await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);

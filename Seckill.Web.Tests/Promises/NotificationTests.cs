@@ -85,6 +85,26 @@ public sealed class NotificationTests
         Assert.Empty(receiver.Received);
     }
 
+    /// <summary>A batch interrupted by one refusal resumes where it stopped: nothing is sent twice, nothing is lost.</summary>
+    [Fact]
+    public async Task ARetriedBatchResumesWhereItStopped()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Receiver.FailsFifthOnce);
+        using var factory = FactoryFor(receiver);
+        var sale = await factory.CreateSaleAsync(stock: 100);
+        // Bought at once: the writer commits them together and their notifications wait together.
+        var orders = await Task.WhenAll(Enumerable.Range(1, 20).Select(async user =>
+        {
+            using var buyer = factory.ClientFor(user);
+            return (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        }));
+
+        string[] Got() => receiver.Received.Select(body => body.GetProperty("orderId").GetString()!).ToArray();
+        await Eventually.TrueAsync(() => Task.FromResult(Got().Distinct().Count() == orders.Length), "every order's notification");
+        Assert.Equal(orders.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(), Got().Order());
+        Assert.Equal(orders.Length + 1, receiver.Attempts);
+    }
+
     [Fact]
     public async Task PastTheBacklogNotificationsAreShedAndCountedWhileEveryPurchaseIsServed()
     {
