@@ -1,9 +1,9 @@
 using System.Net;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Microsoft.Extensions.Options;
 using Seckill.Web.Security;
 using Seckill.Web.Tests.Infrastructure;
 
@@ -122,16 +122,7 @@ public sealed class JobsDashboardTests : IDisposable
     {
         var key = _factory.Get<IOptions<AuthOptions>>().Value.SigningKey;
         var now = DateTime.UtcNow;
-        string Sign(string signingKey, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "seckill",
-            Audience = "seckill",
-            Subject = new ClaimsIdentity([new Claim("sub", "1"), new Claim("role", "admin")]),
-            IssuedAt = expires.AddHours(-1),
-            NotBefore = expires.AddHours(-1),
-            Expires = expires,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
-        });
+        string Sign(string signingKey, DateTime expires) => TestTokens.Sign(signingKey, "seckill", "1", expires, admin: true);
         return kind switch
         {
             "buyer" => _factory.Token(42),

@@ -12,7 +12,7 @@ namespace Seckill.Web.Tests.Infrastructure;
 /// <summary>How a test webhook answers.</summary>
 public enum Receiver { Ok, Failing, Slow, Down, FailsFifthOnce }
 
-/// <summary>A webhook on a real loopback port that records what it is sent, and answers 200, 500, or too late.</summary>
+/// <summary>A webhook on a real loopback port that records what it is sent, and answers 200, 500, or never (until the caller gives up).</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication? _app;
@@ -53,7 +53,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 case Receiver.FailsFifthOnce when attempt == 5:
                     return Results.StatusCode(500);
                 case Receiver.Slow:
-                    await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                    // Never answers in time: holds the request until the caller gives up on it.
+                    var givenUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    using (cancellationToken.Register(() => givenUp.TrySetResult()))
+                    {
+                        await givenUp.Task;
+                    }
                     return Results.Ok();
                 default:
                     receiver.Received.Enqueue(body);

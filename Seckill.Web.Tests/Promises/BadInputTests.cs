@@ -180,16 +180,7 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.SaleFixture>
     {
         var factory = _fixture.Factory;
         var now = DateTime.UtcNow;
-        string Sign(string key, string issuer, string subject, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = "seckill",
-            Subject = new ClaimsIdentity([new Claim("sub", subject)]),
-            IssuedAt = expires.AddHours(-1),
-            NotBefore = expires.AddHours(-1),
-            Expires = expires,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
-        });
+        string Sign(string key, string issuer, string subject, DateTime expires) => TestTokens.Sign(key, issuer, subject, expires);
         var realKey = factory.Get<Microsoft.Extensions.Options.IOptions<Seckill.Web.Security.AuthOptions>>().Value.SigningKey;
         return (caller & ~(Caller.Script | Caller.NoAgent)) switch
         {

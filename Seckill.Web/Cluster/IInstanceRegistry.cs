@@ -17,7 +17,4 @@ public interface IInstanceRegistry
 
     /// <summary>The instances whose last beat is not older than <paramref name="since"/>.</summary>
     Task<IReadOnlyList<InstanceBeat>> ListAliveSinceAsync(DateTimeOffset since);
-
-    /// <summary>Throws if the registry does not answer (readiness).</summary>
-    ValueTask PingAsync();
 }

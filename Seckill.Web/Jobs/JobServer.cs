@@ -20,7 +20,6 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
     : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
-    private IRecurringJobManager? _recurring;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,11 +28,11 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         // configuration first (its log goes to this host's logging, see HangfireLogs).
         services.GetRequiredService<IGlobalConfiguration>();
         var storage = services.GetRequiredService<JobStorage>();
-        _recurring = services.GetRequiredService<IRecurringJobManager>();
+        var recurring = services.GetRequiredService<IRecurringJobManager>();
         var shardId = services.GetRequiredService<IShardRouter>().Local.Id;
-        AddOrUpdate<ExpireJob>(ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
+        AddOrUpdate<ExpireJob>(recurring, ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
         // Each shard's reconcile runs on its own instance: the queue only that instance serves.
-        AddOrUpdate<ReconcileJob>(ReconcileJob.IdOf(shardId), ReconcileJob.QueueOf(shardId), nameof(JobsOptions.Reconcile), options.Value.Reconcile,
+        AddOrUpdate<ReconcileJob>(recurring, ReconcileJob.IdOf(shardId), ReconcileJob.QueueOf(shardId), nameof(JobsOptions.Reconcile), options.Value.Reconcile,
             job => job.RunAsync(CancellationToken.None));
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
@@ -47,11 +46,11 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         return Task.CompletedTask;
     }
 
-    private void AddOrUpdate<TJob>(string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
+    private static void AddOrUpdate<TJob>(IRecurringJobManager recurring, string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
     {
         try
         {
-            _recurring!.AddOrUpdate(id, Job.FromExpression(run, queue), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            recurring.AddOrUpdate(id, Job.FromExpression(run, queue), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         }
         catch (ArgumentException e)
         {

@@ -23,11 +23,13 @@ public sealed class Notifier : IOrderEvents, IHostedService
     private readonly Counter<long> _shedCounter;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _pump;
+    private readonly bool _on;
     private long _shed;
 
     public Notifier(IOptions<NotificationOptions> options, IServiceProvider services, TimeProvider time, IMeterFactory meters)
     {
         (_options, _services, _time) = (options.Value, services, time);
+        _on = _options.Webhook is not null;
         _waiting = Channel.CreateBounded<Notification>(new BoundedChannelOptions(_options.MaxBacklog)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails at once instead of dropping silently
@@ -47,7 +49,7 @@ public sealed class Notifier : IOrderEvents, IHostedService
 
     private void Notify(string name, long orderId)
     {
-        if (_options.Webhook is null)
+        if (!_on)
         {
             return;
         }
@@ -65,7 +67,7 @@ public sealed class Notifier : IOrderEvents, IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_options.Webhook is not null)
+        if (_on)
         {
             // Resolved now: the job storage exists once the storage's startup has connected.
             var jobs = _services.GetRequiredService<IBackgroundJobClient>();

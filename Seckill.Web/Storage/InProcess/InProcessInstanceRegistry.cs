@@ -22,6 +22,4 @@ public sealed class InProcessInstanceRegistry : IInstanceRegistry
     public Task<IReadOnlyList<InstanceBeat>> ListAliveSinceAsync(DateTimeOffset since) =>
         Task.FromResult<IReadOnlyList<InstanceBeat>>(
             _beats.Where(beat => beat.Value >= since).Select(beat => new InstanceBeat(beat.Key, ShardEndpoint, beat.Value)).ToList());
-
-    public ValueTask PingAsync() => ValueTask.CompletedTask;
 }

@@ -36,6 +36,4 @@ public sealed class RedisInstanceRegistry(RedisConnections redis) : IInstanceReg
         }
         return beats;
     }
-
-    public async ValueTask PingAsync() => await RedisCalls.Guard(redis.Pool.PingAsync(), "pool");
 }
