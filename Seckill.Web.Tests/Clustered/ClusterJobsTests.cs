@@ -30,7 +30,7 @@ public sealed class ClusterJobsTests
         await Eventually.TrueAsync(() => Task.FromResult(monitoring.SucceededListCount() >= 6), "six runs of the expire job");
 
         using var connection = storage.GetConnection();
-        Assert.Equal(["expire", "reconcile-shard-0", "reconcile-shard-1"], connection.GetRecurringJobs().Select(job => job.Id).Order());
+        Assert.Equal(["expire", "rebalance", "reclaim", "reconcile-shard-0", "reconcile-shard-1"], connection.GetRecurringJobs().Select(job => job.Id).Order());
         // Each run is one occurrence of one schedule (Hangfire records both on the job it
         // creates): no occurrence ran on both instances.
         var runs = monitoring.SucceededJobs(0, 1000).Select(job => job.Key).ToList();

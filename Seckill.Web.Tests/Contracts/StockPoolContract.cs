@@ -29,11 +29,11 @@ public abstract class StockPoolContract
         Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
         Assert.Equal(30, await Pool.TakeAsync(sale, 30, transferId: 77, toShard: 4));
         Assert.Equal(70, await Pool.GetAsync(sale));
-        Assert.Equal([new Transfer(77, sale, FromShard: null, ToShard: 4, 30)], await Pool.ListInTransitAsync(sale));
+        Assert.Equal([new Transfer(77, sale, FromShard: null, ToShard: 4, 30)], await InTransitAsync(sale));
 
         await Pool.CompleteTransferAsync(sale, 77);
         await Pool.CompleteTransferAsync(sale, 77);
-        Assert.Empty(await Pool.ListInTransitAsync(sale));
+        Assert.Empty(await InTransitAsync(sale));
         Assert.Equal(70, await Pool.GetAsync(sale));
     }
 
@@ -44,7 +44,70 @@ public abstract class StockPoolContract
         Assert.Equal(10, await Pool.TakeAsync(sale, 25, transferId: 1, toShard: 0));
         Assert.Equal(0, await Pool.TakeAsync(sale, 25, transferId: 2, toShard: 0));
         Assert.Equal(0, await Pool.GetAsync(sale));
-        Assert.Equal([new Transfer(1, sale, FromShard: null, ToShard: 0, 10)], await Pool.ListInTransitAsync(sale));
+        Assert.Equal([new Transfer(1, sale, FromShard: null, ToShard: 0, 10)], await InTransitAsync(sale));
+    }
+
+    /// <summary>The moves in transit, without the time each was recorded (which the test cannot know).</summary>
+    protected async Task<IReadOnlyList<Transfer>> InTransitAsync(long sale) =>
+        (await Pool.ListInTransitAsync(sale)).Select(transfer => transfer with { CreatedAtMs = 0 }).ToList();
+
+    [Fact]
+    public async Task AMoveOutOfAShardIsAnIntentUntilTheShardSaysWhatItSentThenLandsInThePoolOnce()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 40, transferId: 1, toShard: 4);
+        await Pool.CompleteTransferAsync(sale, 1);
+        var version = await Pool.LedgerVersionAsync(sale);
+
+        await Pool.RecordWithdrawalAsync(sale, 2, fromShard: 4, toShard: null, maxUnits: 25);
+        await Pool.RecordWithdrawalAsync(sale, 2, fromShard: 4, toShard: null, maxUnits: 25);
+        Assert.NotEqual(version, await Pool.LedgerVersionAsync(sale));
+        Assert.Equal([new Transfer(2, sale, 4, null, 25, Withdrawn: false)], await InTransitAsync(sale));
+        // An intent has taken nothing from the shard by the ledger yet.
+        Assert.Equal(40, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+
+        await Pool.MarkWithdrawnAsync(sale, 2, 18);
+        await Pool.MarkWithdrawnAsync(sale, 2, 5); // a second answer cannot change the first
+        Assert.Equal([new Transfer(2, sale, 4, null, 18)], await InTransitAsync(sale));
+        Assert.Equal(22, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+        Assert.Equal(60, await Pool.GetAsync(sale));
+
+        await Pool.LandInPoolAsync(sale, 2);
+        await Pool.LandInPoolAsync(sale, 2);
+        Assert.Equal(78, await Pool.GetAsync(sale));
+        Assert.Empty(await InTransitAsync(sale));
+    }
+
+    [Fact]
+    public async Task AWithdrawalThatSentNothingEndsAtOnce()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 10, transferId: 1, toShard: 4);
+        await Pool.CompleteTransferAsync(sale, 1);
+        await Pool.RecordWithdrawalAsync(sale, 2, fromShard: 4, toShard: 5, maxUnits: 10);
+        await Pool.MarkWithdrawnAsync(sale, 2, 0);
+
+        Assert.Empty(await InTransitAsync(sale));
+        Assert.Equal(10, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+    }
+
+    [Fact]
+    public async Task AReclaimReturnsWhatTheShardHoldsToThePoolOnceAndEndsMovesIntoIt()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 30, transferId: 1, toShard: 4);
+        await Pool.CompleteTransferAsync(sale, 1);
+        await Pool.TakeAsync(sale, 20, transferId: 2, toShard: 4); // in transit when the instance died
+        await Pool.RecordWithdrawalAsync(sale, 3, fromShard: 4, toShard: 5, maxUnits: 5);
+        await Pool.MarkWithdrawnAsync(sale, 3, 5); // stolen before it died
+
+        Assert.Equal(45, await Pool.ReturnHoldingAsync(sale, 4, transferId: 9));
+        Assert.Equal(45, await Pool.ReturnHoldingAsync(sale, 4, transferId: 9));
+        Assert.Equal(50 + 45, await Pool.GetAsync(sale));
+        Assert.Equal(0, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+        // The move into the dead shard ended with the reclaim; the steal out of it still lands.
+        Assert.Equal([new Transfer(3, sale, 4, 5, 5)], await InTransitAsync(sale));
+        Assert.Equal(0, await Pool.ReturnHoldingAsync(sale, 4, transferId: 10));
     }
 
     [Fact]
@@ -129,7 +192,7 @@ public abstract class SqlStockPoolContract(StorageMode mode) : StockPoolContract
 
         Assert.Equal(
             [new Transfer(1, sale, null, 4, 30), new Transfer(2, sale, 4, 5, 10), new Transfer(3, sale, 5, null, 3)],
-            (await Pool.ListInTransitAsync(sale)).OrderBy(transfer => transfer.TransferId));
+            (await InTransitAsync(sale)).OrderBy(transfer => transfer.TransferId));
     }
 
     [Fact]

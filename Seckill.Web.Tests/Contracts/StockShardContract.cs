@@ -37,6 +37,65 @@ public abstract class StockShardContract
     }
 
     [Fact]
+    public async Task AWithdrawalSendsAtMostWhatIsAvailableOncePerTransferId()
+    {
+        await Shard.AddAsync(Sale, 10, transferId: 1);
+        await Shard.ReserveAsync(For(BigId, 7, quantity: 3));
+
+        Assert.Null(await Shard.SentAsync(Sale, 50));
+        Assert.Equal(7, await Shard.WithdrawAsync(Sale, 20, transferId: 50));
+        Assert.Equal(7, await Shard.WithdrawAsync(Sale, 20, transferId: 50));
+        Assert.Equal(7, await Shard.SentAsync(Sale, 50));
+        Assert.Equal(7, await Shard.SettleWithdrawalAsync(Sale, 50));
+        // Reserved units are a buyer's: never sent.
+        Assert.Equal(new ShardStock(0, 3), await Shard.GetAsync(Sale));
+        Assert.Equal(0, await Shard.WithdrawAsync(Sale, 5, transferId: 51));
+    }
+
+    [Fact]
+    public async Task AWithdrawalSettledBeforeItRanNeverSends()
+    {
+        await Shard.AddAsync(Sale, 10, transferId: 1);
+
+        Assert.Equal(0, await Shard.SettleWithdrawalAsync(Sale, 60));
+        Assert.Equal(0, await Shard.WithdrawAsync(Sale, 5, transferId: 60));
+        Assert.Equal(new ShardStock(10, 0), await Shard.GetAsync(Sale));
+    }
+
+    [Fact]
+    public async Task ThousandsOfConcurrentReservationsAndWithdrawalsNeverTakeMoreThanTheShardHolds()
+    {
+        await Shard.AddAsync(Sale, 500, transferId: 1);
+        var reservations = Enumerable.Range(1, 1500).Select(async user =>
+            (await Shard.ReserveAsync(For(BigId + user, user))).Status == ReserveStatus.Reserved ? 1L : 0L);
+        var withdrawals = Enumerable.Range(1, 100).Select(i => Shard.WithdrawAsync(Sale, 3, transferId: 1000 + i).AsTask());
+        var all = await Task.WhenAll(reservations.Concat(withdrawals));
+        Assert.Equal(500, all.Sum());
+        Assert.Equal(new ShardStock(0, all.Take(1500).Sum()), await Shard.GetAsync(Sale));
+    }
+
+    [Fact]
+    public async Task AReclaimedShardTakesNothingUntilItsInstanceRejoinsAndARecoveryLiftsTheFence()
+    {
+        await Shard.AddAsync(Sale, 10, transferId: 1);
+        await Shard.ReserveAsync(For(BigId, 7, quantity: 2));
+
+        Assert.Equal([For(BigId, 7, quantity: 2)], await Shard.ReclaimAsync());
+        Assert.True(await Shard.IsReclaimedAsync());
+        Assert.Equal(ReserveStatus.Fenced, (await Shard.ReserveAsync(For(BigId + 1, 8))).Status);
+        Assert.Equal(0, await Shard.WithdrawAsync(Sale, 5, transferId: 70));
+        // A recovery of its own (a reconcile of a split-brained instance) does not lift it.
+        await Shard.LiftFenceAsync();
+        Assert.Equal(ReserveStatus.Fenced, (await Shard.ReserveAsync(For(BigId + 1, 8))).Status);
+
+        await Shard.RejoinAsync();
+        Assert.False(await Shard.IsReclaimedAsync());
+        Assert.Equal(ReserveStatus.Fenced, (await Shard.ReserveAsync(For(BigId + 1, 8))).Status);
+        await Shard.LiftFenceAsync();
+        Assert.Equal(ReserveStatus.Reserved, (await Shard.ReserveAsync(For(BigId + 1, 8))).Status);
+    }
+
+    [Fact]
     public async Task ThousandsOfConcurrentReservationsNeverTakeMoreThanTheShardHolds()
     {
         await Shard.AddAsync(Sale, 1000, transferId: 1);

@@ -34,8 +34,12 @@ public class CheckoutTests
         public Parts(double refillRatio)
         {
             var ids = new IdGenerator(Options.Create(new InstanceOptions()), TimeProvider.System);
-            var shards = new ShardRouter(Shard);
-            var allocator = new Allocator(Pool, shards, SoldOut, ids, Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }));
+            var shards = new ShardRouter(Shard, new InProcessRemoteShards(), Options.Create(new ClusterOptions()), NullLogger<ShardRouter>.Instance);
+            var channel = new InProcessClusterChannel();
+            var registry = new InProcessInstanceRegistry();
+            var rates = new SellRates();
+            var heartbeat = new InstanceHeartbeat(registry, shards, rates, Options.Create(new InstanceOptions()), Options.Create(new ClusterOptions()),
+                TimeProvider.System, NullLogger<InstanceHeartbeat>.Instance);
             // Storage is never reached: the sale is pinned in memory.
             var database = new SqliteDatabase("unused.db");
             var gate = Options.Create(new GateOptions());
@@ -45,7 +49,10 @@ public class CheckoutTests
             sales.Know(new Sale(SaleId, "S", "S", 100, 10, now.AddMinutes(-1), now.AddHours(1), 1));
             var tokens = new PurchaseTokens(Options.Create(new AuthOptions()), gate, TimeProvider.System);
             // A cluster of one: the broadcast has no one to tell.
-            var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), SoldOut, Pool, shards, NullLogger<SoldOutBroadcast>.Instance);
+            var broadcast = new SoldOutBroadcast(channel, SoldOut, Pool, shards, NullLogger<SoldOutBroadcast>.Instance);
+            var mover = new StockMover(Pool, shards, ids, SoldOut, broadcast);
+            var allocator = new Allocator(Pool, shards, mover, rates, heartbeat, registry, channel, SoldOut,
+                Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }), NullLogger<Allocator>.Instance);
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
@@ -85,6 +92,12 @@ public class CheckoutTests
         public ValueTask CompleteTransferAsync(long saleId, long transferId) => _inner.CompleteTransferAsync(saleId, transferId);
         public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) => _inner.ListInTransitAsync(saleId);
         public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) => _inner.HoldingsAsync(shardId, cancellationToken);
+        public ValueTask RecordWithdrawalAsync(long saleId, long transferId, int fromShard, int? toShard, long maxUnits) =>
+            _inner.RecordWithdrawalAsync(saleId, transferId, fromShard, toShard, maxUnits);
+        public ValueTask MarkWithdrawnAsync(long saleId, long transferId, long units) => _inner.MarkWithdrawnAsync(saleId, transferId, units);
+        public ValueTask LandInPoolAsync(long saleId, long transferId) => _inner.LandInPoolAsync(saleId, transferId);
+        public ValueTask<long> ReturnHoldingAsync(long saleId, int shardId, long transferId) => _inner.ReturnHoldingAsync(saleId, shardId, transferId);
+        public ValueTask<long> LedgerVersionAsync(long saleId) => _inner.LedgerVersionAsync(saleId);
 
         public async ValueTask<long> TakeAsync(long saleId, long maxUnits, long transferId, int toShard)
         {

@@ -1,12 +1,27 @@
+using Seckill.Web.Cluster;
+
 namespace Seckill.Web.Allocation;
 
-/// <summary>The allocator: moves stock from the pool to the shards where buyers are.</summary>
+/// <summary>The allocator: moves stock between the pool and the shards, to where the buyers are.</summary>
 public static class AllocationSetup
 {
     public static WebApplicationBuilder AddAllocation(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AllocationOptions>().BindConfiguration(AllocationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<Allocator>();
+        var services = builder.Services;
+        services.AddOptions<AllocationOptions>().BindConfiguration(AllocationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StockMover>();
+        services.AddSingleton<Allocator>();
+        services.AddSingleton<Rebalancer>();
+        services.AddHostedService(provider => provider.GetRequiredService<Rebalancer>());
+        services.AddHostedService<EndgameListener>();
         return builder;
+    }
+
+    /// <summary>Hears end games begun or ended by other instances on the cluster's channel.</summary>
+    private sealed class EndgameListener(IClusterChannel channel, Allocator allocator) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => channel.SubscribeAsync(allocator.OnMessageAsync);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
 using Seckill.Web.Stock;
@@ -6,56 +8,79 @@ using Seckill.Web.Stock;
 namespace Seckill.Web.Allocation;
 
 /// <summary>
-/// Moves stock between the pool and this instance's shard: the warm-up share when a sale is
-/// published, and refills when the shard runs short. (Moving stock between several instances'
-/// shards is the cluster allocator's job; this is the single-instance part of it.)
+/// Moves stock to where the buyers are (ARCHITECTURE §3, "Allocation across instances"): the
+/// warm-up split over the live shards, a buyer's refill when their shard runs short (from the pool,
+/// else from the coldest shards, else the end game), and the low-watermark signal that has the
+/// <see cref="Rebalancer"/> top a shard up before it is empty. Every move is a
+/// <see cref="StockMover"/> transfer.
 /// </summary>
-/// <remarks>Thread-safe: each move is a take from the pool then an add to the shard, each atomic.</remarks>
-public sealed class Allocator(IStockPool pool, IShardRouter shards, SoldOutBoard soldOut, IdGenerator ids, IOptions<AllocationOptions> options)
+/// <remarks>Thread-safe: per sale, refills of the local shard go one at a time (<see cref="SaleLane"/>).</remarks>
+public sealed partial class Allocator(
+    IStockPool pool, IShardRouter shards, StockMover mover, SellRates rates, InstanceHeartbeat heartbeat, IInstanceRegistry registry,
+    IClusterChannel channel, SoldOutBoard soldOut, IOptions<AllocationOptions> options, ILogger<Allocator> log)
 {
+    private const string EndgamePrefix = "endgame:";
+    private const string EndgameOverPrefix = "endgame_over:";
+
     private readonly AllocationOptions _options = options.Value;
-    private readonly IStockShard _shard = shards.Local;
+    private readonly ConcurrentDictionary<long, SaleLane> _lanes = new();
+    private readonly Channel<long> _low = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+
+    public AllocationOptions Options => _options;
+
+    /// <summary>The sale's lane (made once per sale, then a lookup).</summary>
+    public SaleLane For(long saleId) => _lanes.GetOrAdd(saleId, static (id, meters) => new SaleLane(id, meters.For(id)), rates);
+
+    /// <summary>Sales whose local shard fell below its low watermark, for the <see cref="Rebalancer"/>.</summary>
+    internal ChannelReader<long> LowSignals => _low.Reader;
 
     /// <summary>
-    /// Per sale, moves to this shard go one at a time: a buyer who needs a refill while one is under
-    /// way waits for it (never spins), then looks at the shard again instead of taking more.
+    /// A reservation of <paramref name="units"/> left <paramref name="available"/> on the shard: count
+    /// the sale, and if the shard is now below its low watermark, signal the rebalancer (once per episode; no I/O here).
     /// </summary>
-    private sealed class Lane
+    public void Reserved(SaleLane lane, int units, long available)
     {
-        public readonly SemaphoreSlim Gate = new(1, 1);
-        public long Completed;
+        lane.Meter.Record(units);
+        if (RebalancePlan.IsLow(available, lane.Meter.Rate, _options) && lane.TrySignalLow())
+        {
+            _low.Writer.TryWrite(lane.SaleId);
+        }
     }
 
-    private readonly ConcurrentDictionary<long, Lane> _lanes = new();
-
-    private Lane LaneOf(long saleId) => _lanes.GetOrAdd(saleId, static _ => new Lane());
-
+    /// <summary>
+    /// A published sale: its stock is in the pool; <c>1 - ReserveRatio</c> of it goes to the live
+    /// shards (evenly, or by traffic with <c>Allocation:Split</c>), the rest stays as the mobile reserve.
+    /// </summary>
     public async ValueTask<long> WarmUpAsync(long saleId, long poolUnits)
     {
-        var lane = LaneOf(saleId);
-        await lane.Gate.WaitAsync();
-        try
+        var live = await LiveShardsAsync();
+        var traffic = live.Select(beat => (beat.InstanceId, beat.Rates.Values.Sum())).ToList();
+        long moved = 0;
+        foreach (var (shardId, units) in RebalancePlan.WarmUp(poolUnits, traffic, _options))
         {
-            return await MoveToShardAsync(lane, saleId, (long)Math.Floor(poolUnits * (1 - _options.ReserveRatio)));
+            try
+            {
+                moved += await mover.FromPoolAsync(saleId, shardId, units);
+            }
+            catch (StockUnavailableException e)
+            {
+                // That shard's share stays in the pool: it is refilled from there like any other.
+                LogWarmUpSkipped(e, saleId, shardId);
+            }
         }
-        finally
-        {
-            lane.Gate.Release();
-        }
+        return moved;
     }
 
-    /// <summary>How many moves to this shard have completed for the sale: read before reserving, for <see cref="RefillAsync"/>.</summary>
-    public long MovesDone(long saleId) => _lanes.TryGetValue(saleId, out var lane) ? Volatile.Read(ref lane.Completed) : 0;
-
     /// <summary>
-    /// A buyer found the shard short. Waits for any move under way; if a move completed since the
-    /// buyer read <paramref name="movesSeen"/> (<see cref="MovesDone"/>), only says so; otherwise
-    /// moves at least <paramref name="needed"/> units from the pool if it has them.
+    /// A buyer found their shard short. Waits for any refill under way; if one completed since the
+    /// buyer read <paramref name="movesSeen"/> (<see cref="SaleLane.MovesDone"/>), only says so;
+    /// otherwise moves at least <paramref name="needed"/> units to the buyer's shard: from the pool,
+    /// else from the coldest shards' surplus, else by starting the end game (everything left gathered
+    /// on one shard, where every instance then reserves).
     /// </summary>
-    /// <returns>Whether the shard may now hold more than when the buyer looked.</returns>
-    public async ValueTask<bool> RefillAsync(long saleId, int needed, int saleStock, long movesSeen)
+    /// <returns>Whether the buyer's shard (see <see cref="SaleLane.ShardFor"/>) may now hold more than when the buyer looked.</returns>
+    public async ValueTask<bool> RefillAsync(SaleLane lane, int needed, int saleStock, long movesSeen)
     {
-        var lane = LaneOf(saleId);
         await lane.Gate.WaitAsync();
         try
         {
@@ -63,12 +88,25 @@ public sealed class Allocator(IStockPool pool, IShardRouter shards, SoldOutBoard
             {
                 return true;
             }
-            // Sold out and nothing returned since: no need to ask the pool again.
-            if (soldOut.IsSoldOut(saleId))
+            // Sold out and nothing returned since: no need to ask anyone again.
+            if (soldOut.IsSoldOut(lane.SaleId))
             {
                 return false;
             }
-            return await MoveToShardAsync(lane, saleId, Math.Max(needed, (long)Math.Ceiling(saleStock * _options.RefillRatio))) > 0;
+            var target = lane.ShardFor(shards.Local.Id);
+            var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
+            var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
+            if (moved == 0)
+            {
+                moved = await FromOtherShardsAsync(lane, target, needed, wanted);
+            }
+            // Units came, or the buyer's shard is now the end game's: either way, look again.
+            if (moved > 0 || lane.ShardFor(shards.Local.Id) != target)
+            {
+                Interlocked.Increment(ref lane.Completed);
+                return true;
+            }
+            return false;
         }
         finally
         {
@@ -76,50 +114,208 @@ public sealed class Allocator(IStockPool pool, IShardRouter shards, SoldOutBoard
         }
     }
 
-    /// <summary>
-    /// Units taken from the pool that no shard holds yet: the "in transit" term of the conservation
-    /// law. A transfer this shard already applied but the ledger has not yet completed is on the shard.
-    /// </summary>
-    public async ValueTask<long> InTransitAsync(long saleId)
+    /// <summary>The pool is empty: the coldest shards' surplus, or else the end game.</summary>
+    private async ValueTask<long> FromOtherShardsAsync(SaleLane lane, int target, int needed, long wanted)
     {
-        long units = 0;
-        foreach (var transfer in await pool.ListInTransitAsync(saleId))
+        var views = await ViewAsync(lane.SaleId);
+        var available = views.ToDictionary(view => view.ShardId, view => view.Available);
+        available.TryAdd(target, 0);
+        long moved = 0;
+        if (lane.EndgameShard == SaleLane.NoEndgame && !RebalancePlan.IsEndgame(0, views, _options))
         {
-            if (transfer.ToShard != _shard.Id || !await _shard.HasReceivedAsync(saleId, transfer.TransferId))
+            foreach (var donor in RebalancePlan.Coldest(views, available, target))
             {
-                units += transfer.Units;
+                var spare = available[donor.ShardId] - RebalancePlan.Target(donor.Rate, _options);
+                if (spare > 0 && moved < wanted)
+                {
+                    moved += await TryMoveAsync(lane.SaleId, donor.ShardId, target, Math.Min(spare, wanted - moved));
+                }
+            }
+            if (moved >= needed)
+            {
+                return moved;
             }
         }
-        return units;
+        // Too little left where it is not needed: gather everything on one shard — if there is
+        // anything left elsewhere to gather, and somewhere else to gather it from.
+        if (views.Count(view => view.ShardId != target && available[view.ShardId] > 0) == 0)
+        {
+            return moved;
+        }
+        var endgame = await EnterEndgameAsync(lane, views);
+        return moved + await GatherAsync(lane.SaleId, endgame, views);
     }
 
     /// <summary>
-    /// Whether units of the sale may be about to land on the shard: a buyer who finds pool and
+    /// Claims the sale's end game for the shard the plan picks (or learns the one already claimed),
+    /// tells every instance, and reserves there from now on.
+    /// </summary>
+    public async ValueTask<int> EnterEndgameAsync(SaleLane lane, IReadOnlyList<ShardView> views)
+    {
+        var preferred = views.Count > 0 ? RebalancePlan.EndgameShard(views) : shards.Local.Id;
+        var holder = await registry.ClaimEndgameAsync(lane.SaleId, preferred);
+        if (lane.EndgameShard != holder)
+        {
+            lane.EndgameShard = holder;
+            channel.Publish(string.Create(CultureInfo.InvariantCulture, $"{EndgamePrefix}{lane.SaleId}:{holder}"));
+            LogEndgame(lane.SaleId, holder);
+        }
+        return holder;
+    }
+
+    /// <summary>Moves everything the other shards have of the sale to the end-game shard.</summary>
+    public async ValueTask<long> GatherAsync(long saleId, int endgame, IReadOnlyList<ShardView> views)
+    {
+        long moved = 0;
+        foreach (var view in views.Where(view => view.ShardId != endgame && view.Available > 0))
+        {
+            moved += await TryMoveAsync(saleId, view.ShardId, endgame, view.Available);
+        }
+        moved += await mover.FromPoolAsync(saleId, endgame, await pool.GetAsync(saleId));
+        return moved;
+    }
+
+    private async ValueTask<long> TryMoveAsync(long saleId, int from, int? to, long units)
+    {
+        try
+        {
+            return await mover.FromShardAsync(saleId, from, to, units);
+        }
+        catch (StockUnavailableException e)
+        {
+            // That shard is away: its move stays recorded and is finished by the periodic rebalance.
+            LogMoveFailed(e, saleId, from);
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The sale as the allocator sees it: each live instance's shard (that this instance can reach)
+    /// with its available units and its sell rate, this instance's own rate read fresh.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<ShardView>> ViewAsync(long saleId)
+    {
+        var views = new List<ShardView>();
+        foreach (var beat in await LiveShardsAsync())
+        {
+            if (!shards.TryGet(beat.InstanceId, out var shard))
+            {
+                continue;
+            }
+            try
+            {
+                var rate = shard.Id == shards.Local.Id ? rates.RateOf(saleId) : beat.RateOf(saleId);
+                views.Add(new ShardView(shard.Id, (await shard.GetAsync(saleId)).Available, rate));
+            }
+            catch (StockUnavailableException)
+            {
+                // Not reachable now: left out of this decision.
+            }
+        }
+        return views;
+    }
+
+    /// <summary>The live instances, this one always among them (its first beat may not be listed yet).</summary>
+    public async ValueTask<IReadOnlyList<InstanceBeat>> LiveShardsAsync()
+    {
+        var live = (await heartbeat.ListLiveAsync()).ToList();
+        if (live.All(beat => beat.InstanceId != shards.Local.Id))
+        {
+            live.Add(new InstanceBeat(shards.Local.Id, registry.ShardEndpoint, DateTimeOffset.MinValue, new Dictionary<long, double>()));
+        }
+        return live.OrderBy(beat => beat.InstanceId).ToList();
+    }
+
+    /// <summary>
+    /// Every shard this instance knows, with the sale's stock on it and whether its instance is live.
+    /// A reclaimed shard's counters are what it held when it was fenced: its stock went back to the
+    /// pool through the ledger, so it is listed but counts nowhere (<see cref="ShardReport.Counts"/>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<ShardReport>> ReportAsync(long saleId)
+    {
+        var live = (await LiveShardsAsync()).Select(beat => beat.InstanceId).ToHashSet();
+        var reports = new List<ShardReport>();
+        foreach (var shard in shards.Known)
+        {
+            try
+            {
+                var stock = await shard.GetAsync(saleId);
+                reports.Add(new ShardReport(shard.Id, stock.Available, stock.Reserved, live.Contains(shard.Id), true, await shard.IsReclaimedAsync()));
+            }
+            catch (StockUnavailableException)
+            {
+                reports.Add(new ShardReport(shard.Id, 0, 0, live.Contains(shard.Id), false, false));
+            }
+        }
+        return reports;
+    }
+
+    /// <summary>Units taken from a source that no destination holds yet (see <see cref="StockMover.InTransitAsync"/>).</summary>
+    public ValueTask<long> InTransitAsync(long saleId) => mover.InTransitAsync(saleId);
+
+    /// <summary>How many refills of the local shard completed for the sale (for the reconcile job).</summary>
+    public long MovesDone(long saleId) => _lanes.TryGetValue(saleId, out var lane) ? lane.MovesDone : 0;
+
+    /// <summary>
+    /// Whether units of the sale may be about to land on this instance's shard: a buyer who finds pool and
     /// shard empty while this is true must look again rather than be told "sold out".
     /// </summary>
     public bool IsMoving(long saleId) => _lanes.TryGetValue(saleId, out var lane) && lane.Gate.CurrentCount == 0;
 
-    /// <summary>One move, with the sale's lane held.</summary>
-    private async ValueTask<long> MoveToShardAsync(Lane lane, long saleId, long units)
+    /// <summary>An end game began or ended elsewhere (the cluster channel).</summary>
+    public Task OnMessageAsync(string message)
     {
-        if (units <= 0)
+        if (message.StartsWith(EndgamePrefix, StringComparison.Ordinal))
         {
-            return 0;
+            var rest = message.AsSpan(EndgamePrefix.Length);
+            var colon = rest.IndexOf(':');
+            if (colon > 0 && long.TryParse(rest[..colon], CultureInfo.InvariantCulture, out var saleId) &&
+                int.TryParse(rest[(colon + 1)..], CultureInfo.InvariantCulture, out var shardId))
+            {
+                var lane = For(saleId);
+                if (lane.EndgameShard != shardId)
+                {
+                    // Buyers here reserve there from now on: a sold-out flag set on this shard's counters no longer holds.
+                    lane.EndgameShard = shardId;
+                    soldOut.StockReturned(saleId);
+                }
+            }
         }
-        var transferId = ids.Next();
-        // The ledger records the units as in transit to this shard in the same transaction that
-        // takes them from the pool, and the shard applies the transfer id at most once: a crash
-        // anywhere here leaves a record that ShardRecovery counts on the shard at the next start.
-        var taken = await pool.TakeAsync(saleId, units, transferId, _shard.Id);
-        if (taken > 0)
+        else if (message.StartsWith(EndgameOverPrefix, StringComparison.Ordinal) &&
+                 long.TryParse(message.AsSpan(EndgameOverPrefix.Length), CultureInfo.InvariantCulture, out var over))
         {
-            await _shard.AddAsync(saleId, taken, transferId);
-            Interlocked.Increment(ref lane.Completed);
-            await pool.CompleteTransferAsync(saleId, transferId);
-            // A buyer who looked while these units were in transit may have flagged the
-            // sale sold out: they are here now.
-            soldOut.StockReturned(saleId);
+            var lane = For(over);
+            if (lane.EndgameShard != SaleLane.NoEndgame)
+            {
+                lane.EndgameShard = SaleLane.NoEndgame;
+                soldOut.StockReturned(over);
+            }
         }
-        return taken;
+        return Task.CompletedTask;
     }
+
+    /// <summary>The end game's shard was reclaimed: every instance goes back to its own shard (and the pool).</summary>
+    public void EndgameOver(long saleId)
+    {
+        For(saleId).EndgameShard = SaleLane.NoEndgame;
+        channel.Publish(string.Create(CultureInfo.InvariantCulture, $"{EndgameOverPrefix}{saleId}"));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: warm-up share of shard {ShardId} left in the pool (shard unreachable)")]
+    private partial void LogWarmUpSkipped(Exception e, long saleId, int shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: moving stock out of shard {ShardId} failed; the periodic rebalance finishes the move")]
+    private partial void LogMoveFailed(Exception e, long saleId, int shardId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sale {SaleId}: end game, the last units gather on shard {ShardId}")]
+    private partial void LogEndgame(long saleId, int shardId);
+}
+
+/// <summary>One shard's part of a sale, for the stock report.</summary>
+/// <param name="Reachable">False: the shard did not answer (its stock is not known now).</param>
+/// <param name="Reclaimed">Its instance was declared dead and its stock given back to the pool.</param>
+public sealed record ShardReport(int ShardId, long Available, long Reserved, bool Live, bool Reachable, bool Reclaimed)
+{
+    /// <summary>Whether its figures are part of the sale's stock (a reclaimed shard's are not).</summary>
+    public bool Counts => Reachable && !Reclaimed;
 }

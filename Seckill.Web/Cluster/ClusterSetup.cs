@@ -19,6 +19,8 @@ public static class ClusterSetup
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SellRates>();
         services.AddSingleton<IdGenerator>();
         services.AddSingleton<IShardRouter, ShardRouter>();
 

@@ -4,21 +4,24 @@ namespace Seckill.Web.Cluster;
 
 /// <summary>
 /// Announces this instance in the registry every second (<see cref="IInstanceRegistry"/>: its id,
-/// its shard's address, the time), so that every instance knows which shards are alive.
+/// its shard's address, the time, its shard's sell rates) and, from the same listing, tells the
+/// router where the other live instances' shards are.
 /// </summary>
 /// <remarks>
 /// Before the first request it also refuses to start beside a live instance that has the same
 /// <c>Seckill:InstanceId</c> but another shard: their order ids would collide.
 /// </remarks>
 public sealed partial class InstanceHeartbeat(
-    IInstanceRegistry registry, IOptions<InstanceOptions> instance, TimeProvider time, ILogger<InstanceHeartbeat> log) : BackgroundService
+    IInstanceRegistry registry, IShardRouter shards, SellRates rates, IOptions<InstanceOptions> instance, IOptions<ClusterOptions> cluster,
+    TimeProvider time, ILogger<InstanceHeartbeat> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>An instance silent this long is taken for dead.</summary>
-    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
-
     private readonly int _id = instance.Value.InstanceId;
+    private long _lastBeat;
+
+    /// <summary>An instance silent this long is taken for dead (<c>Cluster:DeadAfter</c>).</summary>
+    public TimeSpan DeadAfter => cluster.Value.DeadAfter;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,10 +51,17 @@ public sealed partial class InstanceHeartbeat(
         }
     }
 
-    /// <summary>The instances whose last beat is younger than <see cref="StaleAfter"/>.</summary>
-    public Task<IReadOnlyList<InstanceBeat>> ListLiveAsync() => registry.ListAliveSinceAsync(time.GetUtcNow() - StaleAfter);
+    /// <summary>The instances whose last beat is younger than <see cref="DeadAfter"/>.</summary>
+    public Task<IReadOnlyList<InstanceBeat>> ListLiveAsync() => registry.ListAliveSinceAsync(time.GetUtcNow() - DeadAfter);
 
-    private Task BeatAsync() => registry.BeatAsync(_id, time.GetUtcNow());
+    private async Task BeatAsync()
+    {
+        var now = time.GetUtcNow();
+        var last = Interlocked.Exchange(ref _lastBeat, now.UtcTicks);
+        var elapsed = last == 0 ? Interval : TimeSpan.FromTicks(now.UtcTicks - last);
+        await registry.BeatAsync(_id, now, rates.Tick(elapsed));
+        await shards.LearnAsync(await ListLiveAsync());
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat failed; the next tick retries")]
     private partial void LogBeatFailed(Exception e);

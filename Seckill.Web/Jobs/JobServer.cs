@@ -31,6 +31,8 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         var shardId = services.GetRequiredService<IShardRouter>().Local.Id;
         AddOrUpdate<ExpireJob>(recurring, ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
+        AddOrUpdate<RebalanceJob>(recurring, RebalanceJob.Id, "default", nameof(JobsOptions.Rebalance), options.Value.Rebalance, job => job.RunAsync(CancellationToken.None));
+        AddOrUpdate<ReclaimJob>(recurring, ReclaimJob.Id, "default", nameof(JobsOptions.Reclaim), options.Value.Reclaim, job => job.RunAsync(CancellationToken.None));
         // Each shard's reconcile runs on its own instance: the queue only that instance serves.
         AddOrUpdate<ReconcileJob>(recurring, ReconcileJob.IdOf(shardId), ReconcileJob.QueueOf(shardId), nameof(JobsOptions.Reconcile), options.Value.Reconcile,
             job => job.RunAsync(CancellationToken.None));

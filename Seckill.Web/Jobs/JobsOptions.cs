@@ -25,6 +25,14 @@ public sealed class JobsOptions
     [Required(ErrorMessage = "Jobs:Expire is required (a cron expression).")]
     public string Expire { get; set; } = "* * * * * *";
 
+    /// <summary>When the periodic rebalance runs (cron; default every 2 seconds). Low-watermark refills do not wait for it.</summary>
+    [Required(ErrorMessage = "Jobs:Rebalance is required (a cron expression).")]
+    public string Rebalance { get; set; } = "*/2 * * * * *";
+
+    /// <summary>When dead instances are looked for and reclaimed (cron; default every second).</summary>
+    [Required(ErrorMessage = "Jobs:Reclaim is required (a cron expression).")]
+    public string Reclaim { get; set; } = "* * * * * *";
+
     /// <summary>When each shard's reconcile job runs (cron; default every minute).</summary>
     [Required(ErrorMessage = "Jobs:Reconcile is required (a cron expression).")]
     public string Reconcile { get; set; } = "0 * * * * *";

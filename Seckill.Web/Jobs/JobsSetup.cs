@@ -37,6 +37,8 @@ public static class JobsSetup
         services.AddSingleton<Orders.IOrderEvents>(provider => provider.GetRequiredService<Notifications.Notifier>());
         services.AddTransient<ExpireJob>();
         services.AddTransient<ReconcileJob>();
+        services.AddTransient<RebalanceJob>();
+        services.AddTransient<ReclaimJob>();
         services.AddSingleton<ReconcileMemory>();
         services.AddSingleton<DashboardAccess>();
         // After the storage's startup, which connects the store the jobs live in.

@@ -133,6 +133,7 @@ public sealed partial class ReconcileJob(
         {
             var saleId = holding.SaleId;
             var movesBefore = allocator.MovesDone(saleId);
+            var ledgerBefore = await pool.LedgerVersionAsync(saleId);
             if (allocator.IsMoving(saleId))
             {
                 continue;
@@ -142,7 +143,9 @@ public sealed partial class ReconcileJob(
             var expected = await ExpectedAsync(shard, holding);
             var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
             var (soldCounter, soldByOrders) = await orders.SoldAsync(saleId, cancellationToken);
-            if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore)
+            // Another instance may have moved stock in or out of this shard meanwhile (a steal, a
+            // return): the ledger's version says so, and the sale is looked at next run.
+            if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore || await pool.LedgerVersionAsync(saleId) != ledgerBefore)
             {
                 continue;
             }
@@ -177,10 +180,17 @@ public sealed partial class ReconcileJob(
         return sales;
     }
 
-    /// <summary>What the ledger says the shard holds, less moves to it the shard has not received yet.</summary>
-    private static async Task<long> ExpectedAsync(IStockShard shard, ShardHolding holding)
+    /// <summary>
+    /// What the ledger says the shard holds, less moves to it the shard has not received yet, less
+    /// moves out of it the ledger still has as intents but the shard has already sent.
+    /// </summary>
+    private async Task<long> ExpectedAsync(IStockShard shard, ShardHolding holding)
     {
         var unlanded = 0L;
+        foreach (var intent in (await pool.ListInTransitAsync(holding.SaleId)).Where(move => !move.Withdrawn && move.FromShard == shard.Id))
+        {
+            unlanded += await shard.SentAsync(holding.SaleId, intent.TransferId) ?? 0;
+        }
         foreach (var move in holding.MovesIn)
         {
             if (!await shard.HasReceivedAsync(holding.SaleId, move.TransferId))

@@ -20,7 +20,8 @@ public sealed record Order(
     DateTimeOffset CreatedAt, DateTimeOffset? PayBy);
 
 /// <summary>An order that stopped holding stock (cancelled or expired): its units go back to the pool.</summary>
-public readonly record struct EndedOrder(long OrderId, long SaleId, long UserId, int Quantity);
+/// <param name="ShardId">The shard its reservation was taken on (where the buyer's mark is).</param>
+public readonly record struct EndedOrder(long OrderId, long SaleId, long UserId, int Quantity, int ShardId = 0);
 
 /// <summary>What the database did with one reservation of a batch.</summary>
 /// <param name="RefusalCode">

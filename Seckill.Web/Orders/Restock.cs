@@ -45,11 +45,20 @@ public sealed partial class Restock(IShardRouter shards, SoldOutBoard soldOut, I
     /// </summary>
     public async ValueTask OrderEndedAsync(EndedOrder order)
     {
-        // The mark is on this instance's shard if the order was taken here. One taken on another
-        // instance keeps its mark there until that shard is next set from the database (its
-        // recovery restores the marks of active orders only): clearing marks across instances
-        // comes with the allocator across instances.
-        await shards.Local.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
+        // The mark is on the shard the order was taken on, this instance's or another's. One this
+        // instance cannot reach keeps its mark until that shard is next set from the database
+        // (its recovery restores the marks of active orders only).
+        if (shards.TryGet(order.ShardId, out var shard))
+        {
+            try
+            {
+                await shard.ReleaseMarkAsync(order.SaleId, order.UserId, order.OrderId);
+            }
+            catch (StockUnavailableException)
+            {
+                // Away now: the units are in the pool already; only the buyer's retry waits for its recovery.
+            }
+        }
         soldOut.StockReturned(order.SaleId);
         broadcast.StockBack(order.SaleId);
     }

@@ -92,6 +92,7 @@ public sealed partial class ShardRecovery
         // in the shard and missing from what is restored, and counted twice.
         await _shard.FenceAsync();
         using var paused = await _writer.PauseAsync(cancellationToken);
+        await SettleWithdrawalsAsync(cancellationToken);
         var holdings = (await _pool.HoldingsAsync(_shard.Id, cancellationToken)).ToDictionary(holding => holding.SaleId);
         var recorded = await _shard.ListUnconfirmedAsync();
         var candidates = recorded.Concat(_writer.PendingOn(_shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
@@ -123,6 +124,21 @@ public sealed partial class ShardRecovery
         }
         await _shard.LiftFenceAsync();
         LogRecovered(_shard.Id, holdings.Count, recorded.Count, candidates.Count - recorded.Count, candidates.Count - written.Count);
+    }
+
+    /// <summary>
+    /// Moves out of this shard that the ledger still has as intents: the shard says what it sent
+    /// (and, fenced, sends nothing more for them), so the ledger read next counts them right.
+    /// </summary>
+    private async Task SettleWithdrawalsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var holding in await _pool.HoldingsAsync(_shard.Id, cancellationToken))
+        {
+            foreach (var intent in (await _pool.ListInTransitAsync(holding.SaleId)).Where(move => !move.Withdrawn && move.FromShard == _shard.Id))
+            {
+                await _pool.MarkWithdrawnAsync(intent.SaleId, intent.TransferId, await _shard.SettleWithdrawalAsync(intent.SaleId, intent.TransferId));
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId} lost writes and fenced itself; re-deriving its stock from the database")]

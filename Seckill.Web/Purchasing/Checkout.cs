@@ -47,7 +47,7 @@ public sealed class Checkout(
         ReserveResult result;
         try
         {
-            result = await reserver.ReserveAsync(sale, reservation, observedSoldOut);
+            (result, reservation) = await reserver.ReserveAsync(sale, reservation, observedSoldOut);
         }
         catch (StockUnavailableException)
         {

@@ -16,7 +16,7 @@ namespace Seckill.Web.Sales;
 /// database and the shard to count: the count is shared for <see cref="RemainingFreshFor"/>, and
 /// one count at a time per sale is made while it is stale. Thread-safe.
 /// </remarks>
-public sealed class SaleStatusReader(IStockPool pool, IShardRouter shards, Allocator allocator, TimeProvider time)
+public sealed class SaleStatusReader(IStockPool pool, Allocator allocator, TimeProvider time)
 {
     /// <summary>How old a shown remaining count may be: a page reload, not a purchase, reads it.</summary>
     public static readonly TimeSpan RemainingFreshFor = TimeSpan.FromMilliseconds(250);
@@ -55,5 +55,6 @@ public sealed class SaleStatusReader(IStockPool pool, IShardRouter shards, Alloc
 
     // Units nobody holds yet: in the pool, on the way to a shard, or free on a shard.
     private async Task<long> CountAsync(long saleId) =>
-        await pool.GetAsync(saleId) + await allocator.InTransitAsync(saleId) + (await shards.Local.GetAsync(saleId)).Available;
+        await pool.GetAsync(saleId) + await allocator.InTransitAsync(saleId) +
+        (await allocator.ReportAsync(saleId)).Where(shard => shard.Counts).Sum(shard => shard.Available);
 }

@@ -10,7 +10,12 @@ using Seckill.Web.Stock;
 
 namespace Seckill.Web.Sales;
 
-public sealed record ShardStockResponse([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] int InstanceId, long Available, long Reserved);
+/// <param name="Live">Its instance's heartbeat is fresh.</param>
+/// <param name="Reachable">The shard answered this read.</param>
+/// <param name="Reclaimed">Its instance was declared dead and its stock went back to the pool (its figures count nowhere).</param>
+public sealed record ShardStockResponse(
+    [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] int InstanceId, long Available, long Reserved,
+    bool Live = true, bool Reachable = true, bool Reclaimed = false);
 
 /// <summary>
 /// The terms of the conservation law, <c>total = pool + available + reserved + inTransit + sold</c>,

@@ -9,7 +9,7 @@ namespace Seckill.Web.Sales;
 /// A sale's stock term by term (<see cref="StockResponse"/>): the admin stock view and the
 /// dashboard's Sales page show the same figures.
 /// </summary>
-public sealed class StockReport(SaleDirectory sales, IStockPool pool, IShardRouter shards, Allocator allocator, IOrderStore orders)
+public sealed class StockReport(SaleDirectory sales, IStockPool pool, Allocator allocator, IOrderStore orders)
 {
     /// <summary>The sale's figures; null if there is no such sale.</summary>
     public async Task<StockResponse?> ReadAsync(long saleId, CancellationToken cancellationToken)
@@ -18,12 +18,12 @@ public sealed class StockReport(SaleDirectory sales, IStockPool pool, IShardRout
         {
             return null;
         }
-        var shard = shards.Local;
-        var shardStock = await shard.GetAsync(saleId);
+        var perShard = await allocator.ReportAsync(saleId);
+        var counted = perShard.Where(shard => shard.Counts).ToList();
         var counts = await orders.CountAsync(saleId, cancellationToken);
         return new StockResponse(
-            sale.Stock, await pool.GetAsync(saleId), shardStock.Available, shardStock.Reserved, await allocator.InTransitAsync(saleId), counts.Sold,
-            counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
-            [new ShardStockResponse(shard.Id, shardStock.Available, shardStock.Reserved)]);
+            sale.Stock, await pool.GetAsync(saleId), counted.Sum(shard => shard.Available), counted.Sum(shard => shard.Reserved),
+            await allocator.InTransitAsync(saleId), counts.Sold, counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
+            perShard.Select(shard => new ShardStockResponse(shard.ShardId, shard.Available, shard.Reserved, shard.Live, shard.Reachable, shard.Reclaimed)).ToList());
     }
 }

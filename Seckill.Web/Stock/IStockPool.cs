@@ -3,10 +3,14 @@ namespace Seckill.Web.Stock;
 /// <summary>
 /// A move of units recorded in the ledger and not yet landed at its destination. The pool is
 /// <c>null</c>: <paramref name="FromShard"/> null is a move out of the pool (a warm-up or refill),
-/// <paramref name="ToShard"/> null a move back into it (a reclaim); both set, from one shard to
-/// another (a steal). Whoever resumes it after a crash knows where the units are and where they go.
+/// <paramref name="ToShard"/> null a move back into it (a return or a reclaim); both set, from one
+/// shard to another (a steal). Whoever resumes it after a crash knows where the units are and
+/// where they go.
 /// </summary>
-public readonly record struct Transfer(long TransferId, long SaleId, int? FromShard, int? ToShard, long Units);
+/// <param name="Withdrawn">False while a move out of a shard is only an intent: the shard may not
+/// have sent its units yet, and <paramref name="Units"/> is then the most it may send.</param>
+/// <param name="CreatedAtMs">When the move was recorded (Unix ms): a move left half done for long is resumed by another.</param>
+public readonly record struct Transfer(long TransferId, long SaleId, int? FromShard, int? ToShard, long Units, bool Withdrawn = true, long CreatedAtMs = 0);
 
 /// <summary>
 /// What the ledger says a shard holds of one sale: every unit moved to it, less every unit moved
@@ -38,6 +42,35 @@ public interface IStockPool
 
     /// <summary>The shard has applied the transfer: it stops being in transit.</summary>
     ValueTask CompleteTransferAsync(long saleId, long transferId);
+
+    /// <summary>
+    /// Records the intent to move up to <paramref name="maxUnits"/> out of shard <paramref name="fromShard"/>
+    /// (to <paramref name="toShard"/>, or the pool when null), before the shard sends anything:
+    /// whoever finds the move half done asks the shard what it sent (<see cref="IStockShard.SettleWithdrawalAsync"/>).
+    /// Recording again with the same id changes nothing.
+    /// </summary>
+    ValueTask RecordWithdrawalAsync(long saleId, long transferId, int fromShard, int? toShard, long maxUnits);
+
+    /// <summary>
+    /// The source shard sent <paramref name="units"/> for the transfer: from now on the move carries
+    /// them (0 ends it). The shard's answer is the same to everyone who asks, so the first record stands.
+    /// </summary>
+    ValueTask MarkWithdrawnAsync(long saleId, long transferId, long units);
+
+    /// <summary>A move into the pool lands: its units are added to the pool and it stops being in transit, in one step, at most once.</summary>
+    ValueTask LandInPoolAsync(long saleId, long transferId);
+
+    /// <summary>
+    /// Reclaim: everything the ledger says shard <paramref name="shardId"/> holds of the sale (moved
+    /// in, less moved out, less what its orders took) goes back to the pool as transfer
+    /// <paramref name="transferId"/>, and moves into the shard still in transit end there, in one
+    /// transaction. Call it only once the shard is fenced and its reservations are written.
+    /// </summary>
+    /// <returns>The units returned to the pool.</returns>
+    ValueTask<long> ReturnHoldingAsync(long saleId, int shardId, long transferId);
+
+    /// <summary>How many moves the ledger has recorded and landed for the sale: changes whenever a move starts or ends.</summary>
+    ValueTask<long> LedgerVersionAsync(long saleId);
 
     /// <summary>Every move of the sale the ledger records as not yet landed, whatever its direction.</summary>
     ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);

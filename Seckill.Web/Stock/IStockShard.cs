@@ -90,6 +90,41 @@ public interface IStockShard
     /// <summary>Whether the transfer <paramref name="transferId"/> has been applied here by <see cref="AddAsync"/>.</summary>
     ValueTask<bool> HasReceivedAsync(long saleId, long transferId);
 
+    /// <summary>
+    /// Sends up to <paramref name="maxUnits"/> available units away as transfer <paramref name="transferId"/>
+    /// (a rebalance taking stock back, a reclaim): one atomic step that takes them and records the
+    /// transfer, so a second call with the same id returns the first answer and takes nothing more.
+    /// A fenced shard sends nothing (its counters are not to be trusted, or it was reclaimed) and
+    /// records that it sent 0.
+    /// </summary>
+    /// <returns>The units sent.</returns>
+    ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId);
+
+    /// <summary>
+    /// Settles transfer <paramref name="transferId"/> for whoever finds it half done: the units it
+    /// sent, or, if <see cref="WithdrawAsync"/> never ran for it, 0 — and then it never will.
+    /// </summary>
+    ValueTask<long> SettleWithdrawalAsync(long saleId, long transferId);
+
+    /// <summary>The units sent as <paramref name="transferId"/>, or null if nothing was recorded for it (read only).</summary>
+    ValueTask<long?> SentAsync(long saleId, long transferId);
+
+    /// <summary>
+    /// The shard's instance was declared dead: fences the shard for good (no reservation, no
+    /// withdrawal, and no recovery lifts it) and returns its unconfirmed reservations, in one step,
+    /// so that nothing is reserved after the list is taken.
+    /// </summary>
+    ValueTask<IReadOnlyList<Reservation>> ReclaimAsync();
+
+    /// <summary>Whether <see cref="ReclaimAsync"/> fenced this shard (its instance learns it at startup).</summary>
+    ValueTask<bool> IsReclaimedAsync();
+
+    /// <summary>
+    /// The instance came back after a reclaim: the permanent fence becomes an ordinary one, lifted by
+    /// the recovery that sets the shard from the ledger (which gave its stock away).
+    /// </summary>
+    ValueTask RejoinAsync();
+
     ValueTask<ShardStock> GetAsync(long saleId);
 
     /// <summary>Every buyer's mark of the sale here: user → the order (or reservation) they hold.</summary>

@@ -40,6 +40,7 @@ public static class ClusteredStorage
             provider.GetRequiredService<IOptions<InstanceOptions>>().Value.InstanceId));
         services.AddSingleton<RedisConnections>();
         services.AddSingleton<IStockShard, RedisStockShard>();
+        services.AddSingleton<IRemoteShards, RedisRemoteShards>();
         // The shared Redis is where the instances find and tell each other (Cluster/ uses these).
         services.AddSingleton<IInstanceRegistry, RedisInstanceRegistry>();
         services.AddSingleton<IClusterChannel, RedisClusterChannel>();

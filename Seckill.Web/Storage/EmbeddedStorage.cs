@@ -29,6 +29,7 @@ public static class EmbeddedStorage
         services.AddSingleton<IStockPool, SqlStockPool>();
         // A cluster of one: the instance registers with itself, and no one else hears its messages.
         services.AddSingleton<IInstanceRegistry, InProcessInstanceRegistry>();
+        services.AddSingleton<IRemoteShards, InProcessRemoteShards>();
         services.AddSingleton<IClusterChannel, InProcessClusterChannel>();
         services.AddSingleton<IJobStorageSource, InMemoryJobStorage>();
         // One instance holds one shard, with the instance's id.

@@ -23,10 +23,12 @@ public sealed class InProcessStockShard(int id) : IStockShard
         public readonly Dictionary<long, long> OrderByUser = [];
         public readonly Dictionary<long, Reservation> Unconfirmed = [];
         public readonly Dictionary<long, long> Received = [];
+        public readonly Dictionary<long, long> Sent = [];
     }
 
     private readonly ConcurrentDictionary<long, SaleSlot> _sales = new();
     private volatile bool _fenced;
+    private volatile bool _reclaimed;
 
     public int Id { get; } = id;
 
@@ -159,6 +161,60 @@ public sealed class InProcessStockShard(int id) : IStockShard
         }
     }
 
+    public ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            if (!slot.Sent.TryGetValue(transferId, out var sent))
+            {
+                sent = _fenced ? 0 : Math.Max(0, Math.Min(slot.Available, maxUnits));
+                slot.Available -= sent;
+                slot.Sent.Add(transferId, sent);
+            }
+            return new(sent);
+        }
+    }
+
+    public ValueTask<long> SettleWithdrawalAsync(long saleId, long transferId)
+    {
+        var slot = Slot(saleId);
+        lock (slot)
+        {
+            slot.Sent.TryAdd(transferId, 0);
+            return new(slot.Sent[transferId]);
+        }
+    }
+
+    public ValueTask<long?> SentAsync(long saleId, long transferId)
+    {
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return new((long?)null);
+        }
+        lock (slot)
+        {
+            return new(slot.Sent.TryGetValue(transferId, out var sent) ? sent : null);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<Reservation>> ReclaimAsync()
+    {
+        // Every slot's lock in turn, the fence set first: a reservation checks it under its
+        // slot's lock, so none lands in a slot after that slot was listed.
+        _reclaimed = true;
+        _fenced = true;
+        return ListUnconfirmedAsync();
+    }
+
+    public ValueTask<bool> IsReclaimedAsync() => new(_reclaimed);
+
+    public ValueTask RejoinAsync()
+    {
+        _reclaimed = false;
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask RestoreAsync(ShardState state)
     {
         var slot = Slot(state.SaleId);
@@ -197,7 +253,8 @@ public sealed class InProcessStockShard(int id) : IStockShard
 
     public ValueTask LiftFenceAsync()
     {
-        _fenced = false;
+        // A reclaimed shard stays fenced until its instance rejoins.
+        _fenced = _reclaimed;
         return ValueTask.CompletedTask;
     }
 

@@ -124,6 +124,9 @@ public sealed class MySqlDatabase(string connectionString) : SqlDatabase
         // 5. job_runs (version 1) was never written: the background jobs keep their history in
         // their scheduler's own storage.
         "DROP TABLE IF EXISTS job_runs",
+        // 6. A move out of a shard is recorded before its units leave it (taken = 0) and carries
+        // them once the shard has sent them (taken = 1); moves out of the pool are taken at once.
+        "ALTER TABLE stock_moves ADD COLUMN taken TINYINT NOT NULL DEFAULT 1",
     ];
 
     private readonly string _connectionString = connectionString;

@@ -19,7 +19,9 @@ namespace Seckill.Web.Storage.Redis;
 /// <item><c>buyers:{sale}</c> hash: user id → order id (one reservation or order per user);</item>
 /// <item><c>unconfirmed</c> hash: order id → the reservation, until the database has it;</item>
 /// <item><c>received:{sale}</c> hash: transfer id → units, so a transfer is applied at most once;</item>
-/// <item><c>seq</c>: a counter every write moves forward, and <c>fenced</c>.</item>
+/// <item><c>sent:{sale}</c> hash: transfer id → units sent away, so a withdrawal happens at most once;</item>
+/// <item><c>seq</c>: a counter every write moves forward, <c>fenced</c>, and <c>reclaimed</c> (the
+/// instance was declared dead and its stock given away: the fence stays until it rejoins).</item>
 /// </list>
 /// <para>Lost writes: a Redis that restarts from an AOF missing its last second comes back with
 /// <c>seq</c> behind what this instance has already seen it answer. Every script is given that
@@ -107,6 +109,32 @@ public sealed class RedisStockShard : IStockShard
 
     private const string Probe = Check + "return {seq, fenced}";
 
+    // KEYS[3] stock, KEYS[4] sent; ARGV: transfer, max units. A fenced shard sends nothing.
+    private const string Withdraw = Check + """
+        local sent = redis.call('HGET', KEYS[4], ARGV[2])
+        if sent then return {tonumber(sent), seq, fenced} end
+        local units = 0
+        if fenced == 0 then
+          local available = tonumber(redis.call('HGET', KEYS[3], 'available') or '0')
+          units = math.max(0, math.min(available, tonumber(ARGV[3])))
+          if units > 0 then redis.call('HINCRBY', KEYS[3], 'available', -units) end
+        end
+        redis.call('HSET', KEYS[4], ARGV[2], units)
+        """ + Written + "return {units, seq, fenced}";
+
+    // KEYS[3] sent; ARGV: transfer. What was sent, or 0 from now on.
+    private const string Settle = Check + """
+        redis.call('HSETNX', KEYS[3], ARGV[2], 0)
+        local units = tonumber(redis.call('HGET', KEYS[3], ARGV[2]))
+        """ + Written + "return {units, seq, fenced}";
+
+    // KEYS[1] fenced, KEYS[2] reclaimed, KEYS[3] unconfirmed.
+    private const string ReclaimScript = """
+        redis.call('SET', KEYS[2], '1')
+        redis.call('SET', KEYS[1], '1')
+        return redis.call('HGETALL', KEYS[3])
+        """;
+
     // KEYS[3] stock, KEYS[4] buyers, KEYS[5] unconfirmed, KEYS[6] received. ARGV: sale, held,
     // then counted lists: the ledger's moves in (transfer, units), the outstanding reservations
     // (order, record, quantity), the buyers (user, order).
@@ -148,28 +176,40 @@ public sealed class RedisStockShard : IStockShard
 
     // Sets the counter past everything this instance has seen, so that no call already on its
     // way with an older highest seq fences the shard again.
+    // A reclaimed shard (KEYS[3]) keeps its fence until its instance rejoins.
     private const string Lift = """
         local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1])) + 1
         redis.call('SET', KEYS[1], seq)
-        redis.call('DEL', KEYS[2])
+        if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('DEL', KEYS[2]) end
         return {seq, 0}
         """;
 
     private static readonly RedisValue[] StockFields = ["available", "reserved"];
 
-    private readonly RedisConnections _redis;
+    private readonly Func<IDatabase> _database;
+    private readonly Func<string> _prefix;
+    private readonly bool _remote;
     private readonly ConcurrentDictionary<long, SaleKeys> _keys = new();
     private readonly ConcurrentDictionary<(long SaleId, long UserId), long> _marks = new();
     private ShardKeys? _shardKeys;
     // The highest seq this instance has seen the shard answer.
     private long _seq;
 
-    public RedisStockShard(RedisConnections redis)
-    {
-        _redis = redis;
-        Id = redis.ShardId;
+    /// <summary>This instance's own shard.</summary>
+    public RedisStockShard(RedisConnections redis) : this(redis.ShardId, () => redis.Shard, () => redis.KeyPrefix, remote: false) =>
         redis.ShardReconnected += () => _ = CheckAfterReconnectAsync();
+
+    /// <summary>
+    /// Another instance's shard, reached to move its stock (<see cref="RemoteShards"/>). Only the
+    /// owner knows the highest <c>seq</c> its shard answered, so only the owner detects lost writes:
+    /// a remote caller sends 0 and leaves the fence as it finds it.
+    /// </summary>
+    public RedisStockShard(int id, Func<IDatabase> database, Func<string> prefix, bool remote)
+    {
+        (Id, _database, _prefix, _remote) = (id, database, prefix, remote);
     }
+
+    private IDatabase Db => _database();
 
     public int Id { get; }
 
@@ -182,20 +222,25 @@ public sealed class RedisStockShard : IStockShard
         public readonly RedisKey Seq = prefix + "seq";
         public readonly RedisKey Fenced = prefix + "fenced";
         public readonly RedisKey Unconfirmed = prefix + "unconfirmed";
+        public readonly RedisKey Reclaimed = prefix + "reclaimed";
         public RedisKey[] SeqFenced => [Seq, Fenced];
+        public RedisKey[] SeqFencedReclaimed => [Seq, Fenced, Reclaimed];
     }
 
     /// <summary>The keys of one sale, each script's list built once.</summary>
     private sealed class SaleKeys
     {
-        public readonly RedisKey Stock, Buyers, Received;
-        public readonly RedisKey[] StockBuyersUnconfirmed, StockReceived, BuyersOnly, All;
+        public readonly RedisKey Stock, Buyers, Received, Sent;
+        public readonly RedisKey[] StockBuyersUnconfirmed, StockReceived, StockSent, SentOnly, BuyersOnly, All;
 
         public SaleKeys(ShardKeys shard, long saleId)
         {
             Stock = $"{shard.Prefix}stock:{saleId}";
             Buyers = $"{shard.Prefix}buyers:{saleId}";
             Received = $"{shard.Prefix}received:{saleId}";
+            Sent = $"{shard.Prefix}sent:{saleId}";
+            StockSent = [shard.Seq, shard.Fenced, Stock, Sent];
+            SentOnly = [shard.Seq, shard.Fenced, Sent];
             StockBuyersUnconfirmed = [shard.Seq, shard.Fenced, Stock, Buyers, shard.Unconfirmed];
             StockReceived = [shard.Seq, shard.Fenced, Stock, Received];
             BuyersOnly = [shard.Seq, shard.Fenced, Buyers];
@@ -203,7 +248,7 @@ public sealed class RedisStockShard : IStockShard
         }
     }
 
-    private ShardKeys Whole => _shardKeys ??= new ShardKeys(_redis.KeyPrefix);
+    private ShardKeys Whole => _shardKeys ??= new ShardKeys(_prefix());
 
     private SaleKeys Keys(long saleId) => _keys.GetOrAdd(saleId, static (id, shard) => new SaleKeys(shard, id), Whole);
 
@@ -272,23 +317,51 @@ public sealed class RedisStockShard : IStockShard
         await Run(Receive, Keys(saleId).StockReceived, [transferId, units]);
 
     public async ValueTask<bool> HasReceivedAsync(long saleId, long transferId) =>
-        await Guard(_redis.Shard.HashExistsAsync(Keys(saleId).Received, transferId));
+        await Guard(Db.HashExistsAsync(Keys(saleId).Received, transferId));
+
+    public async ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId) =>
+        (long)(await Run(Withdraw, Keys(saleId).StockSent, [transferId, maxUnits]))[0];
+
+    public async ValueTask<long> SettleWithdrawalAsync(long saleId, long transferId) =>
+        (long)(await Run(Settle, Keys(saleId).SentOnly, [transferId]))[0];
+
+    public async ValueTask<long?> SentAsync(long saleId, long transferId)
+    {
+        var sent = await Guard(Db.HashGetAsync(Keys(saleId).Sent, transferId));
+        return sent.IsNull ? null : (long)sent;
+    }
+
+    public async ValueTask<IReadOnlyList<Reservation>> ReclaimAsync()
+    {
+        var entries = (RedisResult[])(await Guard(Db.ScriptEvaluateAsync(ReclaimScript, [Whole.Fenced, Whole.Reclaimed, Whole.Unconfirmed])))!;
+        var reservations = new List<Reservation>(entries.Length / 2);
+        for (var i = 0; i < entries.Length; i += 2)
+        {
+            reservations.Add(Parse((long)entries[i], (string)entries[i + 1]!));
+        }
+        reservations.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
+        return reservations;
+    }
+
+    public async ValueTask<bool> IsReclaimedAsync() => await Guard(Db.KeyExistsAsync(Whole.Reclaimed));
+
+    public async ValueTask RejoinAsync() => await Guard(Db.KeyDeleteAsync(Whole.Reclaimed));
 
     public async ValueTask<ShardStock> GetAsync(long saleId)
     {
-        var values = await Guard(_redis.Shard.HashGetAsync(Keys(saleId).Stock, StockFields));
+        var values = await Guard(Db.HashGetAsync(Keys(saleId).Stock, StockFields));
         return new ShardStock(values[0].IsNull ? 0 : (long)values[0], values[1].IsNull ? 0 : (long)values[1]);
     }
 
     public async ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId)
     {
-        var entries = await Guard(_redis.Shard.HashGetAllAsync(Keys(saleId).Buyers));
+        var entries = await Guard(Db.HashGetAllAsync(Keys(saleId).Buyers));
         return entries.ToDictionary(entry => (long)entry.Name, entry => (long)entry.Value);
     }
 
     public async ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
-        var entries = await Guard(_redis.Shard.HashGetAllAsync(Whole.Unconfirmed));
+        var entries = await Guard(Db.HashGetAllAsync(Whole.Unconfirmed));
         var reservations = entries.Select(entry => Parse((long)entry.Name, entry.Value!)).ToList();
         reservations.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
         return reservations;
@@ -326,15 +399,15 @@ public sealed class RedisStockShard : IStockShard
         }
     }
 
-    public async ValueTask FenceAsync() => await Guard(_redis.Shard.StringSetAsync(Whole.Fenced, 1));
+    public async ValueTask FenceAsync() => await Guard(Db.StringSetAsync(Whole.Fenced, 1));
 
     public async ValueTask LiftFenceAsync()
     {
-        var result = (RedisResult[])(await Guard(_redis.Shard.ScriptEvaluateAsync(Lift, Whole.SeqFenced, [Volatile.Read(ref _seq)])))!;
+        var result = (RedisResult[])(await Guard(Db.ScriptEvaluateAsync(Lift, Whole.SeqFencedReclaimed, [Volatile.Read(ref _seq)])))!;
         Observe((long)result[0]);
     }
 
-    public async ValueTask PingAsync() => await Guard(_redis.Shard.PingAsync());
+    public async ValueTask PingAsync() => await Guard(Db.PingAsync());
 
     /// <summary>After a reconnect: did the Redis come back with fewer writes than it answered?</summary>
     private async Task CheckAfterReconnectAsync()
@@ -371,8 +444,12 @@ public sealed class RedisStockShard : IStockShard
     /// <remarks>The client sends a script by its hash once the server has it, and in full after a NOSCRIPT.</remarks>
     private async Task<RedisResult[]> Run(string script, RedisKey[] keys, RedisValue[] values)
     {
-        RedisValue[] withSeq = [Volatile.Read(ref _seq), .. values];
-        var result = (RedisResult[])(await Guard(_redis.Shard.ScriptEvaluateAsync(script, keys, withSeq)))!;
+        RedisValue[] withSeq = [_remote ? 0 : Volatile.Read(ref _seq), .. values];
+        var result = (RedisResult[])(await Guard(Db.ScriptEvaluateAsync(script, keys, withSeq)))!;
+        if (_remote)
+        {
+            return result;
+        }
         Observe((long)result[^2]);
         if ((long)result[^1] == 2)
         {

@@ -14,7 +14,7 @@ namespace Seckill.Web.Storage.Sql;
 public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderStore
 {
     private const string RowColumns =
-        "id AS Id, sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, amount_cents AS AmountCents, status AS Status, reason AS Reason, created_at AS CreatedAt, pay_by AS PayBy";
+        "id AS Id, sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, amount_cents AS AmountCents, status AS Status, reason AS Reason, created_at AS CreatedAt, pay_by AS PayBy, shard_id AS ShardId";
 
     public async Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken)
     {
@@ -345,7 +345,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             new { status, now = now.ToUnixTimeMilliseconds(), order.Id });
         await sql.ExecuteAsync("UPDATE sales SET sold = sold - @Quantity WHERE id = @SaleId", new { order.Quantity, order.SaleId });
         await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @Quantity WHERE sale_id = @SaleId", new { order.Quantity, order.SaleId });
-        return new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity);
+        return new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity, order.ShardId);
     }
 
     private sealed class UnitsRow
@@ -366,6 +366,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         public string? Reason { get; set; }
         public long CreatedAt { get; set; }
         public long? PayBy { get; set; }
+        public int ShardId { get; set; }
 
         public Order ToOrder() => new(Id, SaleId, UserId, (int)Quantity, AmountCents, Status, Reason,
             DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), PayBy is { } payBy ? DateTimeOffset.FromUnixTimeMilliseconds(payBy) : null);

@@ -46,15 +46,112 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
             new { transferId, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
     }
 
+    public async ValueTask RecordWithdrawalAsync(long saleId, long transferId, int fromShard, int? toShard, long maxUnits)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        var sql = new Sql(connection, null, CancellationToken.None);
+        if (await sql.ScalarAsync<long?>("SELECT units FROM stock_moves WHERE id = @transferId", new { transferId }) is not null)
+        {
+            return;
+        }
+        try
+        {
+            await sql.ExecuteAsync(
+                """
+                INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at, taken)
+                VALUES (@transferId, @saleId, @fromShard, @toShard, @maxUnits, @now, 0)
+                """, new { transferId, saleId, fromShard, toShard, maxUnits, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+        }
+        catch (System.Data.Common.DbException e) when (db.IsUniqueViolation(e))
+        {
+            // Recorded meanwhile by whoever resumed the move: the same record.
+        }
+    }
+
+    public async ValueTask MarkWithdrawnAsync(long saleId, long transferId, long units)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        // Nothing sent: the move is over as soon as it is known.
+        await new Sql(connection, null, CancellationToken.None).ExecuteAsync(
+            """
+            UPDATE stock_moves SET units = @units, taken = 1, landed_at = CASE WHEN @units = 0 THEN @now ELSE NULL END
+            WHERE id = @transferId AND taken = 0
+            """, new { transferId, units, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+    }
+
+    public async ValueTask LandInPoolAsync(long saleId, long transferId) =>
+        await db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, CancellationToken.None);
+            // The pool's row first, as every move does.
+            await sql.ScalarAsync<long?>($"SELECT units FROM stock_pools WHERE sale_id = @saleId{db.ForUpdate}", new { saleId });
+            var landed = await sql.ExecuteAsync(
+                "UPDATE stock_moves SET landed_at = @now WHERE id = @transferId AND taken = 1 AND to_shard IS NULL AND landed_at IS NULL",
+                new { transferId, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+            if (landed == 1)
+            {
+                await sql.ExecuteAsync(
+                    "UPDATE stock_pools SET units = units + (SELECT units FROM stock_moves WHERE id = @transferId) WHERE sale_id = @saleId",
+                    new { transferId, saleId });
+            }
+            return landed;
+        }, CancellationToken.None);
+
+    public async ValueTask<long> ReturnHoldingAsync(long saleId, int shardId, long transferId) =>
+        await db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, CancellationToken.None);
+            await sql.ScalarAsync<long?>($"SELECT units FROM stock_pools WHERE sale_id = @saleId{db.ForUpdate}", new { saleId });
+            if (await sql.ScalarAsync<long?>("SELECT units FROM stock_moves WHERE id = @transferId", new { transferId }) is { } recorded)
+            {
+                return recorded;
+            }
+            var moved = await sql.ScalarAsync<decimal?>(
+                """
+                SELECT SUM(CASE WHEN to_shard = @shardId THEN units ELSE -units END) FROM stock_moves
+                WHERE sale_id = @saleId AND taken = 1 AND (to_shard = @shardId OR from_shard = @shardId)
+                """, new { saleId, shardId }) ?? 0;
+            var sold = await sql.ScalarAsync<decimal?>(
+                """
+                SELECT SUM(quantity) FROM orders
+                WHERE sale_id = @saleId AND shard_id = @shardId AND status IN ('awaiting_payment', 'paid', 'cancelled', 'expired')
+                """, new { saleId, shardId }) ?? 0;
+            var units = (long)(moved - sold);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // Moves into the shard still in transit are part of what it holds by the ledger: they
+            // end here, whatever becomes of their units on the fenced shard.
+            await sql.ExecuteAsync(
+                "UPDATE stock_moves SET landed_at = @now WHERE sale_id = @saleId AND to_shard = @shardId AND taken = 1 AND landed_at IS NULL",
+                new { saleId, shardId, now });
+            if (units <= 0)
+            {
+                return 0L;
+            }
+            await sql.ExecuteAsync(
+                """
+                INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at, landed_at, taken)
+                VALUES (@transferId, @saleId, @shardId, NULL, @units, @now, @now, 1)
+                """, new { transferId, saleId, shardId, units, now });
+            await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @units WHERE sale_id = @saleId", new { units, saleId });
+            return units;
+        }, CancellationToken.None);
+
+    public async ValueTask<long> LedgerVersionAsync(long saleId)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        return (long)(await new Sql(connection, null, CancellationToken.None).ScalarAsync<decimal?>(
+            "SELECT COUNT(*) + COUNT(landed_at) + SUM(taken) FROM stock_moves WHERE sale_id = @saleId", new { saleId }) ?? 0);
+    }
+
     public async ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId)
     {
         await using var connection = await db.OpenAsync(CancellationToken.None);
         var rows = await new Sql(connection, null, CancellationToken.None).QueryAsync<MoveRow>(
             """
-            SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, to_shard AS ToShard, units AS Units FROM stock_moves
-            WHERE sale_id = @saleId AND landed_at IS NULL
+            SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, to_shard AS ToShard, units AS Units, taken AS Taken, created_at AS CreatedAt
+            FROM stock_moves WHERE sale_id = @saleId AND landed_at IS NULL
             """, new { saleId });
-        return rows.Select(row => new Transfer(row.Id, row.SaleId, row.FromShard, row.ToShard, row.Units)).ToList();
+        return rows.Select(row => new Transfer(row.Id, row.SaleId, row.FromShard, row.ToShard, row.Units, row.Taken != 0, row.CreatedAt)).ToList();
     }
 
     public async ValueTask<long> GetAsync(long saleId)
@@ -68,7 +165,7 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
         await using var connection = await db.OpenAsync(cancellationToken);
         var sql = new Sql(connection, null, cancellationToken);
         var moves = await sql.QueryAsync<MoveRow>(
-            "SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, units AS Units FROM stock_moves WHERE to_shard = @shardId OR from_shard = @shardId",
+            "SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, units AS Units FROM stock_moves WHERE (to_shard = @shardId OR from_shard = @shardId) AND taken = 1",
             new { shardId });
         // Every unit a reservation of this shard turned into an order left the shard for good; an
         // order that ended since returned its units to the pool, not here.
@@ -101,5 +198,7 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
         public int? FromShard { get; set; }
         public int? ToShard { get; set; }
         public long Units { get; set; }
+        public long Taken { get; set; } = 1;
+        public long CreatedAt { get; set; }
     }
 }

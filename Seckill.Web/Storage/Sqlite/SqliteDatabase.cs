@@ -96,6 +96,9 @@ public sealed class SqliteDatabase : SqlDatabase
         SELECT -sale_id, sale_id, NULL, 0, SUM(quantity), 0, 0 FROM orders
         WHERE status IN ('awaiting_payment', 'paid', 'cancelled', 'expired') GROUP BY sale_id;
         """,
+        // A move out of a shard is recorded before its units leave it (taken = 0) and carries
+        // them once the shard has sent them (taken = 1); moves out of the pool are taken at once.
+        "ALTER TABLE stock_moves ADD COLUMN taken INTEGER NOT NULL DEFAULT 1;",
     ];
 
     private readonly string _connectionString;

@@ -1,0 +1,101 @@
+using System.Net;
+using Seckill.Web.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Seckill.Web.Tests.Clustered;
+
+/// <summary>
+/// The allocator across instances (ARCHITECTURE §3), with three instances of one cluster, each
+/// with its own shard Redis, one pool Redis and one MariaDB: stock goes where the buyers are.
+/// </summary>
+public sealed class AllocatorTests(ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string?> Fast = new()
+    {
+        // The other instances learn of a new sale from the database at once (not what is tested here).
+        ["Gate:SaleRefreshInterval"] = "00:00:00.200",
+    };
+
+    private static async Task AllKnowTheSaleAsync(TestCluster cluster, long saleId)
+    {
+        foreach (var instance in cluster.Instances)
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                using var client = instance.CreateClient();
+                return (await client.GetAsync($"/api/sales/{saleId}")).StatusCode == HttpStatusCode.OK;
+            }, $"every instance to know sale {saleId}");
+        }
+    }
+
+    [Fact]
+    public async Task SkewedTrafficSellsTheWholeStockTheIdleInstancesStockIsTaken()
+    {
+        using var cluster = new TestCluster(3, Fast);
+        await cluster.AllLiveAsync();
+        var sale = await cluster[0].CreateSaleAsync(stock: 600);
+        await AllKnowTheSaleAsync(cluster, sale.Id);
+        var warm = await cluster[0].StockAsync(sale.Id);
+        Assert.Equal(3, warm.Shards.Count(shard => shard.Available == 160));
+
+        // 90% of the buyers reach instance 0, 10% instance 1, none instance 2.
+        var acknowledged = new List<long>();
+        for (var wave = 0; wave < 3; wave++)
+        {
+            var buys = Enumerable.Range(1, 1000).Select(i =>
+            {
+                var user = wave * 1000 + i;
+                return TestCluster.BuyAsync(i % 10 == 0 ? cluster[1] : cluster[0], sale.Id, user);
+            });
+            var results = await Task.WhenAll(buys);
+            acknowledged.AddRange(results.Where(result => result.OrderId != 0).Select(result => result.OrderId));
+            Assert.All(results, result => Assert.Contains(result.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted, HttpStatusCode.Conflict }));
+        }
+
+        var stock = await cluster[0].SettledStockAsync(sale.Id);
+        output.WriteLine($"after 3,000 buyers: {stock}");
+        Assert.Equal(600, stock.Sold);
+        Assert.Equal(600, acknowledged.Count);
+        Assert.Equal(0, stock.Pool + stock.Available);
+        Assert.Equal(0, stock.Shards.Single(shard => shard.InstanceId == 2).Available);
+        AssertEachOrderOnce(cluster.Store, sale.Id, acknowledged);
+    }
+
+    [Fact]
+    public async Task AnOrderOfSeveralUnitsIsFilledWhenNoShardHoldsEnoughAndTheLastUnitsSell()
+    {
+        using var cluster = new TestCluster(3, new Dictionary<string, string?>(Fast) { ["Allocation:ReserveRatio"] = "0" });
+        await cluster.AllLiveAsync();
+        var sale = await cluster[0].CreateSaleAsync(stock: 6, perUserLimit: 3);
+        await AllKnowTheSaleAsync(cluster, sale.Id);
+        Assert.All((await cluster[0].StockAsync(sale.Id)).Shards, shard => Assert.Equal(2, shard.Available));
+
+        var first = await TestCluster.BuyAsync(cluster[0], sale.Id, userId: 100, quantity: 3);
+        var second = await TestCluster.BuyAsync(cluster[1], sale.Id, userId: 101, quantity: 3);
+        var third = await TestCluster.BuyAsync(cluster[2], sale.Id, userId: 102, quantity: 1);
+
+        Assert.Contains(first.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted });
+        Assert.Contains(second.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted });
+        Assert.Equal(HttpStatusCode.Conflict, third.Status);
+        var stock = await cluster[2].SettledStockAsync(sale.Id);
+        Assert.Equal(6, stock.Sold);
+        AssertEachOrderOnce(cluster.Store, sale.Id, [first.OrderId, second.OrderId]);
+    }
+
+    /// <summary>Every acknowledged order is in the database exactly once and active; there is no other.</summary>
+    internal static void AssertEachOrderOnce(TestStore store, long saleId, IReadOnlyCollection<long> acknowledged)
+    {
+        using var connection = store.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id FROM orders WHERE sale_id = {saleId} AND status IN ('awaiting_payment', 'paid')";
+        var stored = new List<long>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                stored.Add(reader.GetInt64(0));
+            }
+        }
+        Assert.Equal(acknowledged.Order(), stored.Order());
+    }
+}
