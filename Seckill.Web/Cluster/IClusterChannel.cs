@@ -1,11 +1,12 @@
 namespace Seckill.Web.Cluster;
 
 /// <summary>
-/// The cluster's news: messages every instance hears (pub/sub on the shared Redis in clustered
-/// mode). Several listeners share it (<see cref="SoldOutBroadcast"/>, the sale and blacklist
-/// news): each hears every message, its publisher's own instance included, so a message starts
-/// with its kind (<c>sold_out:</c>, <c>sale:</c>, …; <see cref="ClusterMessage"/>) and a
-/// listener ignores the kinds it does not know.
+/// The cluster's news: messages every other instance hears (pub/sub on the shared Redis in
+/// clustered mode). The publishing instance does not hear its own: it acts on the news itself
+/// before publishing it. Several listeners share the channel (<see cref="SoldOutBroadcast"/>, the
+/// sale and blacklist news): each hears every message, so a message starts with its kind
+/// (<c>sold_out:</c>, <c>sale:</c>, …; <see cref="ClusterMessage"/>) and a listener ignores the
+/// kinds it does not know.
 /// </summary>
 /// <remarks>
 /// Fire and forget, at most once: a message can be lost (the shared Redis briefly away), so a

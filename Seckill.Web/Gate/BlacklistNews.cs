@@ -13,7 +13,7 @@ namespace Seckill.Web.Gate;
 /// as soon as it arrives, one pub/sub hop and one database read later. The message carries no
 /// state, so a receiver applies what storage holds now, whatever order messages arrive in. A
 /// message lost (the shared Redis briefly away) is caught by the periodic reload
-/// (<see cref="BlacklistRefresher"/>). The publisher hears its own message too: one harmless re-read.
+/// (<see cref="BlacklistRefresher"/>).
 /// </remarks>
 public sealed partial class BlacklistNews(IClusterChannel channel, Blacklist blacklist, ILogger<BlacklistNews> log) : IHostedService
 {

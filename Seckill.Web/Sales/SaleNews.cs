@@ -15,7 +15,7 @@ namespace Seckill.Web.Sales;
 /// sale and carries nothing else, so a receiver always applies what storage holds, never a stale
 /// copy; receipts are applied one at a time, so two quick changes of one sale cannot land in the
 /// wrong order. A message lost (the shared Redis briefly away) is caught by the periodic refresh
-/// (<see cref="SaleRefresher"/>). The publisher hears its own message too: one harmless re-read.
+/// (<see cref="SaleRefresher"/>).
 /// </remarks>
 public sealed partial class SaleNews(IClusterChannel channel, ISaleStore store, SaleDirectory directory, ILogger<SaleNews> log)
     : IHostedService
