@@ -73,4 +73,25 @@ public sealed class BlacklistTests
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("blacklisted", await response.ProblemCodeAsync());
     }
+
+    /// <summary>What another instance changed and whose message was lost still arrives, at the next reload.</summary>
+    [Fact]
+    public async Task TheListIsReloadedFromStoragePeriodically()
+    {
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Gate:SaleRefreshInterval"] = "00:00:00.100" });
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        using var buyer = factory.ClientFor(55);
+
+        // Behind the service's back, as another instance would write it.
+        factory.ExecuteSql("INSERT INTO blacklist (user_id, added_at) VALUES (55, 0)");
+        await Eventually.TrueAsync(
+            async () => (await buyer.GetAsync($"/api/sales/{sale.Id}/token")).StatusCode == HttpStatusCode.Forbidden,
+            "the reload to add the user", TimeSpan.FromSeconds(5));
+
+        factory.ExecuteSql("DELETE FROM blacklist WHERE user_id = 55");
+        await Eventually.TrueAsync(
+            async () => (await buyer.GetAsync($"/api/sales/{sale.Id}/token")).StatusCode == HttpStatusCode.OK,
+            "the reload to remove the user", TimeSpan.FromSeconds(5));
+        Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+    }
 }

@@ -26,7 +26,7 @@ public sealed partial class SoldOutBroadcast(
 
     public Task StartAsync(CancellationToken cancellationToken) => channel.SubscribeAsync(OnMessageAsync);
 
-    public Task StopAsync(CancellationToken cancellationToken) => channel.UnsubscribeAsync();
+    public Task StopAsync(CancellationToken cancellationToken) => channel.UnsubscribeAsync(OnMessageAsync);
 
     /// <summary>Applies one message to this instance's board (public for tests that play another instance).</summary>
     public async Task OnMessageAsync(string message)

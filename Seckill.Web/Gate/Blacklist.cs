@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Serialization;
 
 namespace Seckill.Web.Gate;
 
 /// <summary>
 /// Users refused on every purchase (403 <c>blacklisted</c>): held in memory so the check costs
 /// no I/O, written to storage first so the list survives restarts. A change applies to this
-/// instance's purchases before the admin call returns.
+/// instance's purchases before the admin call returns, and to the other instances' when they hear
+/// of it (<see cref="BlacklistNews"/>) or, if that message is lost, at their next reload
+/// (<see cref="BlacklistRefresher"/>).
 /// </summary>
 /// <remarks>
-/// Thread-safe. Admin changes are serialised so storage and memory always end in the same
-/// state; purchases read the in-memory set without a lock.
+/// Thread-safe. Admin changes and reloads are serialised so storage and memory always end in the
+/// same state; purchases read the in-memory set without a lock.
 /// </remarks>
 public sealed class Blacklist(IBlacklistStore store, TimeProvider time) : IHostedService
 {
@@ -52,14 +53,61 @@ public sealed class Blacklist(IBlacklistStore store, TimeProvider time) : IHoste
         }
     }
 
-    /// <summary>Loads the stored list before the first request.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Another instance changed this user's entry: re-reads it from storage and adds or removes
+    /// the user here to match. Read under the change lock, so of two quick changes the last one
+    /// read is the last one applied.
+    /// </summary>
+    public async Task ReloadAsync(long userId, CancellationToken cancellationToken)
     {
-        foreach (var entry in await store.ListAsync(cancellationToken))
+        await _changes.WaitAsync(cancellationToken);
+        try
         {
-            _users[entry.UserId] = entry;
+            if (await store.FindAsync(userId, cancellationToken) is { } entry)
+            {
+                _users[userId] = entry;
+            }
+            else
+            {
+                _users.TryRemove(userId, out _);
+            }
+        }
+        finally
+        {
+            _changes.Release();
         }
     }
+
+    /// <summary>
+    /// Makes the list in memory the stored list: adds the users stored and not here, removes
+    /// those here and not stored. A user on both is never missing meanwhile.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            var stored = (await store.ListAsync(cancellationToken)).ToDictionary(entry => entry.UserId);
+            foreach (var userId in _users.Keys)
+            {
+                if (!stored.ContainsKey(userId))
+                {
+                    _users.TryRemove(userId, out _);
+                }
+            }
+            foreach (var (userId, entry) in stored)
+            {
+                _users[userId] = entry;
+            }
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Loads the stored list before the first request.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

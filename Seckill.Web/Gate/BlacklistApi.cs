@@ -19,21 +19,29 @@ public static class BlacklistApi
         return app;
     }
 
-    private static async Task<Results<Ok<BlacklistEntry>, CachedProblem>> AddAsync(string userId, Blacklist blacklist, CancellationToken cancellationToken)
+    // Each change is stored and applied here, then told to the other instances before the call returns.
+    private static async Task<Results<Ok<BlacklistEntry>, CachedProblem>> AddAsync(
+        string userId, Blacklist blacklist, BlacklistNews news, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(userId, out var id))
         {
             return RouteIds.Invalid;
         }
-        return TypedResults.Ok(await blacklist.AddAsync(id, cancellationToken));
+        var entry = await blacklist.AddAsync(id, cancellationToken);
+        news.Changed(id);
+        return TypedResults.Ok(entry);
     }
 
-    private static async Task<Results<NoContent, CachedProblem>> RemoveAsync(string userId, Blacklist blacklist, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, CachedProblem>> RemoveAsync(
+        string userId, Blacklist blacklist, BlacklistNews news, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(userId, out var id))
         {
             return RouteIds.Invalid;
         }
-        return await blacklist.RemoveAsync(id, cancellationToken) ? TypedResults.NoContent() : NotListed;
+        var removed = await blacklist.RemoveAsync(id, cancellationToken);
+        // Told even when it was not listed here: an instance that missed an earlier removal learns it now.
+        news.Changed(id);
+        return removed ? TypedResults.NoContent() : NotListed;
     }
 }

@@ -17,9 +17,14 @@ public static class GateSetup
         services.AddSingleton<BotRules>();
         services.AddSingleton<PurchaseTokens>();
         services.AddSingleton<Blacklist>();
+        services.AddSingleton<BlacklistNews>();
 
-        // After the storage's startup: the blacklist is read before the first request.
+        // After the storage's startup: blacklist news is heard from before the list is read (so
+        // no change made meanwhile is missed), the list is read before the first request, then
+        // reloaded periodically in case a message was lost.
+        services.AddHostedService(provider => provider.GetRequiredService<BlacklistNews>());
         services.AddHostedService(provider => provider.GetRequiredService<Blacklist>());
+        services.AddHostedService<BlacklistRefresher>();
         return builder;
     }
 

@@ -14,5 +14,8 @@ public interface IBlacklistStore
     /// <returns>False when the user was not on the list.</returns>
     Task<bool> RemoveAsync(long userId, CancellationToken cancellationToken);
 
+    /// <returns>The user's entry, or null when the user is not on the list.</returns>
+    Task<BlacklistEntry?> FindAsync(long userId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken);
 }

@@ -4,7 +4,8 @@ namespace Seckill.Web.Sales;
 
 /// <summary>
 /// Sales: publishing one, finding one (the directory with its bloom filter and caches, refreshed
-/// from the database), its status and stock as the API shows them, and the demo sale.
+/// from the database and told of other instances' sales by <see cref="SaleNews"/>), its status and
+/// stock as the API shows them, and the demo sale.
 /// </summary>
 public static class SalesSetup
 {
@@ -22,8 +23,11 @@ public static class SalesSetup
         services.AddSingleton<SaleStatusReader>();
         services.AddSingleton<StockReport>();
         services.AddSingleton<SaleDirectory>();
+        services.AddSingleton<SaleNews>();
 
-        // The directory knows every sale before the first request; then the demo sale, if configured.
+        // Sale news is heard from before the directory loads (so no sale created meanwhile is
+        // missed); the directory knows every sale before the first request; then the demo sale.
+        services.AddHostedService(provider => provider.GetRequiredService<SaleNews>());
         services.AddHostedService<SaleRefresher>();
         services.AddHostedService<DemoSale>();
         return builder;

@@ -13,5 +13,5 @@ public sealed class InProcessClusterChannel : IClusterChannel
 
     public Task SubscribeAsync(Func<string, Task> onMessage) => Task.CompletedTask;
 
-    public Task UnsubscribeAsync() => Task.CompletedTask;
+    public Task UnsubscribeAsync(Func<string, Task> onMessage) => Task.CompletedTask;
 }

@@ -23,6 +23,14 @@ public sealed class SqlBlacklistStore(SqlDatabase db) : IBlacklistStore
             "DELETE FROM blacklist WHERE user_id = @userId", new { userId }, cancellationToken: cancellationToken)) > 0;
     }
 
+    public async Task<BlacklistEntry?> FindAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var addedAt = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT added_at FROM blacklist WHERE user_id = @userId", new { userId }, cancellationToken: cancellationToken));
+        return addedAt is { } at ? new BlacklistEntry(userId, DateTimeOffset.FromUnixTimeMilliseconds(at)) : null;
+    }
+
     public async Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
