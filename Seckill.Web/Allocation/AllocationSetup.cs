@@ -20,8 +20,10 @@ public static class AllocationSetup
     /// <summary>Hears end games begun or ended by other instances on the cluster's channel.</summary>
     private sealed class EndgameListener(IClusterChannel channel, Allocator allocator) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => channel.SubscribeAsync(allocator.OnMessageAsync);
+        private readonly Func<string, Task> _listener = allocator.OnMessageAsync;
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken) => channel.SubscribeAsync(_listener);
+
+        public Task StopAsync(CancellationToken cancellationToken) => channel.UnsubscribeAsync(_listener);
     }
 }
