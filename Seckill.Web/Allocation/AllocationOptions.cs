@@ -62,6 +62,13 @@ public sealed class AllocationOptions
     [Range(0, int.MaxValue, ErrorMessage = "Allocation:EndgameThreshold must not be negative.")]
     public int EndgameThreshold { get; set; } = 50;
 
+    /// <summary>
+    /// False: static pre-allocation (seed A's "预分配" without rebalancing), kept to measure what
+    /// the allocator saves: shards are refilled from the pool only, never from each other, no
+    /// excess returns to the pool and there is no end game — stock left on a quiet shard stays there.
+    /// </summary>
+    public bool Rebalance { get; set; } = true;
+
     /// <summary>A move left half done (its mover died) for this long is finished by the periodic rebalance.</summary>
     public TimeSpan ResumeMovesAfter { get; set; } = TimeSpan.FromSeconds(5);
 }

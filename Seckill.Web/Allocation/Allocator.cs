@@ -96,7 +96,7 @@ public sealed partial class Allocator(
             var target = lane.ShardFor(shards.Local.Id);
             var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
             var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
-            if (moved == 0)
+            if (moved == 0 && _options.Rebalance)
             {
                 moved = await FromOtherShardsAsync(lane, target, needed, wanted);
             }

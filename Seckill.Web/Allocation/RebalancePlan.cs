@@ -57,7 +57,7 @@ public static class RebalancePlan
         }
         var available = shards.ToDictionary(shard => shard.ShardId, shard => shard.Available);
         // With one shard there is no one to return stock for: the pool only feeds it.
-        foreach (var shard in shards.Count > 1 ? shards : [])
+        foreach (var shard in shards.Count > 1 && options.Rebalance ? shards : [])
         {
             var target = Target(shard.Rate, options);
             if (shard.Available > Math.Ceiling(shard.Rate * options.HighWatermarkSeconds) && shard.Available > target)
@@ -79,7 +79,7 @@ public static class RebalancePlan
                 need -= fromPool;
                 available[hungry.ShardId] += fromPool;
             }
-            foreach (var donor in Coldest(shards, available, hungry.ShardId))
+            foreach (var donor in options.Rebalance ? Coldest(shards, available, hungry.ShardId) : [])
             {
                 if (need <= 0)
                 {
@@ -110,7 +110,7 @@ public static class RebalancePlan
     /// <see cref="AllocationOptions.EndgameThreshold"/>, or every selling shard is below its low watermark.
     /// </summary>
     public static bool IsEndgame(long pool, IReadOnlyList<ShardView> shards, AllocationOptions options) =>
-        pool == 0 && shards.Count > 1 && shards.Any(shard => shard.Available > 0) &&
+        options.Rebalance && pool == 0 && shards.Count > 1 && shards.Any(shard => shard.Available > 0) &&
         (shards.Sum(shard => shard.Available) < options.EndgameThreshold ||
          (shards.Any(shard => shard.Rate > 0) && shards.Where(shard => shard.Rate > 0).All(shard => IsLow(shard.Available, shard.Rate, options))
           && shards.Where(shard => shard.Rate <= 0).All(shard => shard.Available == 0)));

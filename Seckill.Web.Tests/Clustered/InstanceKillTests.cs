@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Seckill.Web.Purchasing;
+using Seckill.Web.Sales;
+using Seckill.Web.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Seckill.Web.Tests.Clustered;
+
+/// <summary>
+/// Three real instances (processes), each with its own shard Redis, one pool Redis, one MariaDB;
+/// one is killed with SIGKILL mid-sale: every order it acknowledged is written by the reclaim,
+/// and the stock it held is sold by the others.
+/// </summary>
+public sealed class InstanceKillTests(ITestOutputHelper output)
+{
+    private const int Stock = 3000;
+
+    [Fact]
+    public async Task AKilledInstancesAcknowledgedOrdersAreAllWrittenAndItsStockIsSoldByTheOthers()
+    {
+        using var store = new TestStore(StorageMode.Clustered);
+        using var shard1 = new TestStore(StorageMode.Clustered);
+        using var shard2 = new TestStore(StorageMode.Clustered);
+        using var logs = new TempDirectory();
+        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => new Dictionary<string, string?>(store.Settings)
+        {
+            ["Seckill:InstanceId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Redis:Shard"] = shard.Settings["Redis:Shard"],
+            ["Jobs:Rebalance"] = "* * * * * *",
+            ["Jobs:Reclaim"] = "* * * * * *",
+            ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
+            ["Cluster:DeadAfter"] = "00:00:02",
+            ["Orders:ConfirmWaitMs"] = "0",
+        };
+        var started = await Task.WhenAll(
+            SeckillProcess.StartAsync(Settings(0, store), logs.Path),
+            SeckillProcess.StartAsync(Settings(1, shard1), logs.Path),
+            SeckillProcess.StartAsync(Settings(2, shard2), logs.Path));
+        using var p0 = started[0];
+        using var p1 = started[1];
+        using var p2 = started[2];
+        var processes = new[] { p0, p1, p2 };
+        using var http0 = Client(p0);
+        using var http1 = Client(p1);
+        using var http2 = Client(p2);
+        var clients = new[] { http0, http1, http2 };
+
+        // The stock report lists every shard an instance knows, and whether it is live.
+        var probe = await p0.CreateSaleAsync(1);
+        await Eventually.TrueAsync(async () => (await StockAsync(http0, probe.Id)).Shards.Count(shard => shard.Live) == 3,
+            "the three instances to know each other");
+        var sale = await p0.CreateSaleAsync(Stock);
+        foreach (var client in clients)
+        {
+            await Eventually.TrueAsync(async () => (await client.GetAsync($"/api/sales/{sale.Id}")).StatusCode == HttpStatusCode.OK,
+                "every instance to know the sale");
+        }
+
+        // Wave 1 on all three while the database takes no order of the sale: what instance 2
+        // acknowledges is only in its shard when it dies.
+        var acknowledged = new List<long>();
+        var user = 0L;
+        using (store.HoldOrderWrites(sale.Id))
+        {
+            acknowledged.AddRange(await WaveAsync(clients, sale.Id, () => ++user, 900));
+        }
+        var killedAt = Stopwatch.StartNew();
+        p2.Kill();
+        output.WriteLine($"wave 1: {acknowledged.Count} acknowledged; instance 2 killed");
+
+        // The reclaim: instance 2's shard is fenced and its stock back in the pool.
+        await Eventually.TrueAsync(async () =>
+        {
+            var stock = await StockAsync(http0, sale.Id);
+            return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed);
+        }, "instance 2's shard to be reclaimed", TimeSpan.FromSeconds(60));
+        output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill");
+
+        // Buyers of instance 2 now reach the others (as Nginx would send them); waves until sold out.
+        var survivors = new[] { http0, http1 };
+        for (var wave = 2; wave < 30; wave++)
+        {
+            var bought = await WaveAsync(survivors, sale.Id, () => ++user, 900);
+            acknowledged.AddRange(bought);
+            output.WriteLine($"wave {wave}: {bought.Count} acknowledged");
+            if (bought.Count == 0)
+            {
+                break;
+            }
+        }
+
+        var settled = await SettledAsync(http0, sale.Id);
+        output.WriteLine($"settled: {settled}");
+        Assert.Equal(Stock, settled.Sold);
+        Assert.Equal(0, settled.Pool + settled.Available);
+        Assert.Equal(Stock, acknowledged.Count);
+        AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+    }
+
+    private static HttpClient Client(SeckillProcess process)
+    {
+        var client = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(SeckillFactory.BrowserAgent);
+        return client;
+    }
+
+    /// <summary>One buyer per user, all at once, spread over <paramref name="clients"/>; the order ids acknowledged (201 or 202).</summary>
+    private static async Task<List<long>> WaveAsync(HttpClient[] clients, long saleId, Func<long> nextUser, int buyers)
+    {
+        var users = Enumerable.Range(0, buyers).Select(_ => nextUser()).ToList();
+        var results = await Task.WhenAll(users.Select(async user =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase") { Content = JsonContent.Create(new { quantity = 1 }) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(user));
+            using var response = await clients[user % clients.Length].SendAsync(request);
+            Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted, HttpStatusCode.Conflict });
+            return response.StatusCode == HttpStatusCode.Conflict ? 0 : (await response.Content.ReadFromJsonAsync<PurchaseResponse>(Api.Json))!.OrderId;
+        }));
+        return results.Where(id => id != 0).ToList();
+    }
+
+    private static async Task<StockResponse> StockAsync(HttpClient client, long saleId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(1, admin: true));
+        using var response = await client.SendAsync(request);
+        return (await response.Content.ReadFromJsonAsync<StockResponse>(Api.Json))!;
+    }
+
+    private static async Task<StockResponse> SettledAsync(HttpClient client, long saleId)
+    {
+        StockResponse stock = null!;
+        await Eventually.TrueAsync(async () =>
+        {
+            stock = await StockAsync(client, saleId);
+            return stock.Reserved == 0 && stock.InTransit == 0 &&
+                stock.Total == stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold;
+        }, () => $"sale {saleId} to settle with its stock conserved; last seen {stock}");
+        return stock;
+    }
+}
