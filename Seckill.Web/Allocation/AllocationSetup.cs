@@ -12,6 +12,7 @@ public static class AllocationSetup
         services.AddSingleton<StockMover>();
         services.AddSingleton<Allocator>();
         services.AddSingleton<Rebalancer>();
+        services.AddSingleton<Reclaimer>();
         services.AddHostedService(provider => provider.GetRequiredService<Rebalancer>());
         services.AddHostedService<EndgameListener>();
         return builder;

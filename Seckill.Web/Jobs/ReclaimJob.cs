@@ -7,159 +7,32 @@ using Seckill.Web.Stock;
 
 namespace Seckill.Web.Jobs;
 
-/// <summary>What one reclaim of a dead instance did.</summary>
-/// <param name="ShardReachable">False: its Redis did not answer; its stock was re-derived from the ledger and its unwritten reservations are lost with it.</param>
-public sealed record InstanceReclaim(int InstanceId, bool ShardReachable, int ReservationsWritten, long UnitsReturned, IReadOnlyList<long> EndgamesEnded);
-
 /// <summary>What one run of the reclaim job did (shown as the job's result in the dashboard).</summary>
 public sealed record ReclaimResult(IReadOnlyList<InstanceReclaim> Reclaimed);
 
 /// <summary>
 /// Reclaims the shards of dead instances (ARCHITECTURE §3, "Instances and jobs"): an instance whose
-/// heartbeat is older than <c>Cluster:DeadAfter</c> loses its shard, so that its stock is sold by the others.
+/// heartbeat is older than <c>Cluster:DeadAfter</c> loses its shard (<see cref="Reclaimer"/>), so that
+/// its stock is sold by the others. Runs every second on one instance of the cluster.
 /// </summary>
-/// <remarks>
-/// <para>For each dead instance, under a lock its own restart also takes (so a reclaim and a rejoin never overlap):</para>
-/// <list type="number">
-/// <item>its shard is fenced for good and its unconfirmed reservations listed, in one step in the
-/// shard's Redis: an instance cut off from the pool but still reaching its shard (split brain)
-/// has every reservation refused there from then on;</item>
-/// <item>those reservations are written to the database (idempotent by order id), so no
-/// acknowledged 202 is lost;</item>
-/// <item>moves out of or into the shard left as intents are settled by their source;</item>
-/// <item>per sale, what the ledger says the shard holds goes back to the pool in one transaction;</item>
-/// <item>end games held by the shard end, every instance hears that stock is back, and the
-/// instance is marked reclaimed as of its last beat (a later beat means it came back).</item>
-/// </list>
-/// <para>If the shard's Redis does not answer (gone with its host), steps 1–2 cannot happen: the
-/// stock is re-derived from the ledger and the database, and reservations the dead shard held
-/// unwritten are lost (README, durability). Every step is safe to repeat; the run is idempotent.</para>
-/// </remarks>
-public sealed partial class ReclaimJob(
-    IInstanceRegistry registry, IShardRouter shards, IStockPool pool, OrderWriter writer, Allocator allocator, IdGenerator ids,
-    SoldOutBoard soldOut, ISoldOutBroadcast broadcast, IOptions<ClusterOptions> cluster, IOptions<OrderOptions> orderOptions, TimeProvider time,
-    ILogger<ReclaimJob> log)
+public sealed class ReclaimJob(Reclaimer reclaimer, OrderWriter writer, IOptions<OrderOptions> orderOptions)
 {
     public const string Id = "reclaim";
 
-    /// <summary>Longest a reclaim holds its instance's lock.</summary>
-    public static readonly TimeSpan LockFor = TimeSpan.FromSeconds(60);
-
-    public static string LockOf(int instanceId) => $"reclaim-{instanceId}";
-
     [DisableConcurrentExecution(timeoutInSeconds: 30)]
     [AutomaticRetry(Attempts = 0)]
-    public async Task<ReclaimResult> RunAsync(CancellationToken cancellationToken)
-    {
-        var reclaimed = new List<InstanceReclaim>();
-        foreach (var dead in await ListDeadAsync())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (await ReclaimAsync(dead.InstanceId) is { } done)
-            {
-                reclaimed.Add(done);
-            }
-        }
-        return new ReclaimResult(reclaimed);
-    }
+    public async Task<ReclaimResult> RunAsync(CancellationToken cancellationToken) =>
+        new(await reclaimer.ReclaimDeadAsync(WriteAsync, cancellationToken));
 
-    /// <summary>Instances silent for longer than <c>Cluster:DeadAfter</c> and not reclaimed since their last beat.</summary>
-    public async Task<IReadOnlyList<InstanceBeat>> ListDeadAsync()
+    /// <summary>The dead shard's reservations, written by this instance's order writer (which confirms them on that shard).</summary>
+    private async Task<int> WriteAsync(IReadOnlyList<Reservation> reservations)
     {
-        var deadline = time.GetUtcNow() - cluster.Value.DeadAfter;
-        var reclaimed = await registry.ListReclaimedAsync();
-        return (await registry.ListAllAsync())
-            .Where(beat => beat.InstanceId != shards.Local.Id && beat.At < deadline &&
-                           !(reclaimed.TryGetValue(beat.InstanceId, out var at) && at >= beat.At))
-            .ToList();
-    }
-
-    /// <summary>Reclaims one instance if it is (still) dead; null if it is not, or another instance is at it.</summary>
-    public async Task<InstanceReclaim?> ReclaimAsync(int instanceId)
-    {
-        var owner = $"reclaim-by-{shards.Local.Id}-{Guid.NewGuid():N}";
-        if (!await registry.TryLockAsync(LockOf(instanceId), owner, LockFor))
-        {
-            return null;
-        }
-        try
-        {
-            // Looked at again under the lock: it may have come back, or been reclaimed meanwhile.
-            if ((await ListDeadAsync()).FirstOrDefault(beat => beat.InstanceId == instanceId) is not { } dead)
-            {
-                return null;
-            }
-            return await ReclaimLockedAsync(dead);
-        }
-        finally
-        {
-            await registry.UnlockAsync(LockOf(instanceId), owner);
-        }
-    }
-
-    private async Task<InstanceReclaim> ReclaimLockedAsync(InstanceBeat dead)
-    {
-        var id = dead.InstanceId;
-        await shards.LearnAsync([dead]);
-        IStockShard? shard = null;
-        IReadOnlyList<Reservation> unconfirmed = [];
-        try
-        {
-            shard = shards.Get(id);
-            unconfirmed = await shard.ReclaimAsync();
-        }
-        catch (StockUnavailableException e)
-        {
-            shard = null;
-            LogShardGone(e, id);
-        }
-
         var written = 0;
-        if (unconfirmed.Count > 0)
+        foreach (var chunk in reservations.Chunk(orderOptions.Value.BatchSize))
         {
-            ids.AdvancePast(unconfirmed.Max(reservation => reservation.OrderId));
-            foreach (var chunk in unconfirmed.Chunk(orderOptions.Value.BatchSize))
-            {
-                var writes = await writer.CommitAsync(chunk) ?? throw new OperationCanceledException("The host is stopping; the next run finishes the reclaim.");
-                written += writes.Count(write => write.Committed);
-            }
+            var writes = await writer.CommitAsync(chunk) ?? throw new OperationCanceledException("The host is stopping; the next run finishes the reclaim.");
+            written += writes.Count(write => write.Committed);
         }
-
-        long returned = 0;
-        foreach (var holding in await pool.HoldingsAsync(id, CancellationToken.None))
-        {
-            var saleId = holding.SaleId;
-            foreach (var intent in (await pool.ListInTransitAsync(saleId)).Where(move => !move.Withdrawn && (move.FromShard == id || move.ToShard == id)))
-            {
-                var source = intent.FromShard == id ? shard : shards.TryGet(intent.FromShard!.Value, out var other) ? other : null;
-                // A source that cannot be asked sent nothing as far as the ledger knows.
-                var sent = source is null ? 0 : await source.SettleWithdrawalAsync(saleId, intent.TransferId);
-                await pool.MarkWithdrawnAsync(saleId, intent.TransferId, sent);
-            }
-            var units = await pool.ReturnHoldingAsync(saleId, id, ids.Next());
-            if (units > 0)
-            {
-                returned += units;
-                soldOut.StockReturned(saleId);
-                broadcast.StockBack(saleId);
-            }
-        }
-
-        var endgames = await registry.EndEndgamesOnAsync(id);
-        foreach (var saleId in endgames)
-        {
-            allocator.EndgameOver(saleId);
-        }
-        await registry.MarkReclaimedAsync(id, dead.At);
-        var result = new InstanceReclaim(id, shard is not null, written, returned, endgames);
-        LogReclaimed(id, dead.At, result.ShardReachable, written, returned);
-        return result;
+        return written;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}'s shard did not answer: reclaiming it from the ledger alone")]
-    private partial void LogShardGone(Exception e, int instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Reclaimed instance {InstanceId} (last beat {LastBeat:o}): shard reachable {Reachable}, {Written} reservations written, {Units} units back in the pool")]
-    private partial void LogReclaimed(int instanceId, DateTimeOffset lastBeat, bool reachable, int written, long units);
 }

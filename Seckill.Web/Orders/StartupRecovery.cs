@@ -19,9 +19,6 @@ public sealed partial class StartupRecovery(
     IOrderStore orders, ShardRecovery recovery, IdGenerator ids, IShardRouter shards, IInstanceRegistry registry, TimeProvider time,
     ILogger<StartupRecovery> log) : IHostedService
 {
-    /// <summary>The reclaim job's lock name for an instance (kept equal to <c>Jobs/ReclaimJob.LockOf</c>).</summary>
-    private static string ReclaimLock(int instanceId) => $"reclaim-{instanceId}";
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ids.AdvancePast(await orders.MaxOrderIdAsync(cancellationToken));
@@ -29,8 +26,8 @@ public sealed partial class StartupRecovery(
         var owner = $"rejoin-{shard.Id}-{Guid.NewGuid():N}";
         // A reclaim holds the lock for at most a minute; wait for it rather than race it.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(90));
-        while (!await registry.TryLockAsync(ReclaimLock(shard.Id), owner, TimeSpan.FromMinutes(1)))
+        deadline.CancelAfter(ReclaimLock.For + TimeSpan.FromSeconds(30));
+        while (!await registry.TryLockAsync(ReclaimLock.Of(shard.Id), owner, ReclaimLock.For))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, deadline.Token);
         }
@@ -51,7 +48,7 @@ public sealed partial class StartupRecovery(
         }
         finally
         {
-            await registry.UnlockAsync(ReclaimLock(shard.Id), owner);
+            await registry.UnlockAsync(ReclaimLock.Of(shard.Id), owner);
         }
     }
 
