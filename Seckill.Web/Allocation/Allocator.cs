@@ -204,6 +204,11 @@ public sealed partial class Allocator(
             }
             try
             {
+                // A reclaimed shard (its instance died, and is maybe starting again) takes and gives nothing.
+                if (await shard.IsReclaimedAsync())
+                {
+                    continue;
+                }
                 var rate = shard.Id == shards.Local.Id ? rates.RateOf(saleId) : beat.RateOf(saleId);
                 views.Add(new ShardView(shard.Id, (await shard.GetAsync(saleId)).Available, rate));
             }

@@ -34,17 +34,21 @@ public sealed partial class StartupRecovery(
         try
         {
             var fenced = await shard.IsReclaimedAsync();
-            if (fenced || (await registry.ListReclaimedAsync()).ContainsKey(shard.Id))
+            var reclaimed = fenced || (await registry.ListReclaimedAsync()).ContainsKey(shard.Id);
+            if (reclaimed && !fenced)
             {
-                if (!fenced)
-                {
-                    await DropBlindlyReclaimedAsync(shard, cancellationToken);
-                }
+                await DropBlindlyReclaimedAsync(shard, cancellationToken);
+            }
+            // Set from the ledger first, while the reclaim's fence still stands (the recovery
+            // cannot lift it): a crash before the fence goes leaves right counters behind it.
+            await recovery.RecoverAsync(cancellationToken);
+            if (reclaimed)
+            {
                 LogRejoining(shard.Id);
                 await shard.RejoinAsync();
                 await registry.ForgetReclaimedAsync(shard.Id);
+                await shard.LiftFenceAsync();
             }
-            await recovery.RecoverAsync(cancellationToken);
         }
         finally
         {
