@@ -46,6 +46,7 @@ public sealed class AllocatorSimulation
     private readonly AllocationOptions _options;
     private readonly Sale _sale;
     private readonly Dictionary<int, long> _maxIds = [];
+    private readonly List<(int From, string Message)> _messages = [];
     private long _users;
     private bool _killsArmed;
 
@@ -115,6 +116,7 @@ public sealed class AllocatorSimulation
 
     private async Task<string> StepAsync()
     {
+        await DeliverAsync();
         var live = _instances.Where(instance => instance.Alive).ToList();
         var dice = _random.Next(100);
         var instance = live.Count > 0 ? live[_random.Next(live.Count)] : null;
@@ -315,6 +317,35 @@ public sealed class AllocatorSimulation
     /// <summary>Thrown from a store call when the simulation kills the instance making it.</summary>
     private sealed class InstanceKilled : Exception;
 
+    /// <summary>
+    /// The cluster's channel: a message reaches every other live instance at the start of the next
+    /// step, or is lost (as pub/sub may lose it).
+    /// </summary>
+    private sealed class SimChannel(AllocatorSimulation sim, SimInstance publisher) : IClusterChannel
+    {
+        public void Publish(string message) => sim._messages.Add((publisher.Id, message));
+
+        public Task SubscribeAsync(Func<string, Task> onMessage) => Task.CompletedTask;
+
+        public Task UnsubscribeAsync(Func<string, Task> onMessage) => Task.CompletedTask;
+    }
+
+    private async Task DeliverAsync()
+    {
+        var messages = _messages.ToList();
+        _messages.Clear();
+        foreach (var (from, message) in messages)
+        {
+            foreach (var instance in _instances.Where(instance => instance.Alive && instance.Id != from))
+            {
+                if (_random.Next(10) > 0)
+                {
+                    await instance.Do(async i => { await i.HearAsync(message); return message; });
+                }
+            }
+        }
+    }
+
     private sealed class SimClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
@@ -364,6 +395,16 @@ public sealed class AllocatorSimulation
         public Reclaimer Reclaimer { get; private set; } = null!;
 
         private StockReserver _reserver = null!;
+        private Func<string, Task>[] _listeners = [];
+
+        /// <summary>A message of the cluster's channel reaches this instance.</summary>
+        public async Task HearAsync(string message)
+        {
+            foreach (var listener in _listeners)
+            {
+                await listener(message);
+            }
+        }
         private IShardRouter _router = null!;
         private SellRates _rates = null!;
         private IInstanceRegistry _registry = null!;
@@ -415,15 +456,16 @@ public sealed class AllocatorSimulation
             _ids.AdvancePast(_sim._maxIds.GetValueOrDefault(Id));
             _rates = new SellRates();
             var soldOut = new SoldOutBoard();
-            var channel = new InProcessClusterChannel();
+            var channel = new SimChannel(_sim, this);
             var broadcast = new SoldOutBroadcast(channel, soldOut, pool, _router, NullLogger<SoldOutBroadcast>.Instance);
             var heartbeat = new InstanceHeartbeat(_registry, _router, _rates, Options.Create(new InstanceOptions { InstanceId = Id }), cluster,
                 _sim._clock, NullLogger<InstanceHeartbeat>.Instance);
             var mover = new StockMover(pool, _router, _ids, soldOut, broadcast);
             Allocator = new Allocator(pool, _router, mover, _rates, heartbeat, _registry, channel, soldOut, options, NullLogger<Allocator>.Instance);
-            Rebalancer = new Rebalancer(Allocator, mover, pool, _router, options, _sim._clock, NullLogger<Rebalancer>.Instance);
+            Rebalancer = new Rebalancer(Allocator, mover, pool, _router, soldOut, broadcast, options, _sim._clock, NullLogger<Rebalancer>.Instance);
             Reclaimer = new Reclaimer(_registry, _router, pool, Allocator, _ids, soldOut, broadcast, cluster, _sim._clock, NullLogger<Reclaimer>.Instance);
             _reserver = new StockReserver(_router, Allocator, soldOut, broadcast);
+            _listeners = [broadcast.OnMessageAsync, Allocator.OnMessageAsync];
 
             Alive = true;
             var owner = $"start-{Id}";

@@ -16,8 +16,8 @@ public sealed record RebalanceResult(long SaleId, IReadOnlyList<PlannedMove> Mov
 /// excess above high watermarks, topping up low shards, and starting the end game.
 /// </summary>
 public sealed partial class Rebalancer(
-    Allocator allocator, StockMover mover, IStockPool pool, IShardRouter shards, IOptions<AllocationOptions> options, TimeProvider time,
-    ILogger<Rebalancer> log) : BackgroundService
+    Allocator allocator, StockMover mover, IStockPool pool, IShardRouter shards, SoldOutBoard soldOut, ISoldOutBroadcast broadcast,
+    IOptions<AllocationOptions> options, TimeProvider time, ILogger<Rebalancer> log) : BackgroundService
 {
     private readonly AllocationOptions _options = options.Value;
 
@@ -104,6 +104,13 @@ public sealed partial class Rebalancer(
             moved = await RunAsync(saleId, moves);
         }
         lane.ClearLowSignal();
+        // Units are left somewhere: any instance that flagged the sale sold out on a lost or late
+        // word looks again (the "stock back" of a return may have been lost on the channel).
+        if (poolUnits + views.Sum(view => view.Available) > 0 || moved > 0)
+        {
+            soldOut.StockReturned(saleId);
+            broadcast.StockBack(saleId);
+        }
         var endgameShard = lane.EndgameShard == SaleLane.NoEndgame ? (int?)null : lane.EndgameShard;
         return new RebalanceResult(saleId, moves, moved, resumed, endgameShard, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
