@@ -141,7 +141,7 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         }
 
         var died = reclaimed.Shards.Single(shard => shard.InstanceId == B);
-        Assert.True(died.Available > 0 && died.Reserved > 0, $"B's shard should hold stock and reservations when it died: {died}");
+        Assert.True(died.Available > 0, $"B's shard should hold stock when it died: {died}");
 
         // B again, same id, same shard Redis.
         using var b2 = await SeckillProcess.StartAsync(settingsB, logs.Path);
