@@ -82,6 +82,47 @@ public sealed class AllocatorTests(ITestOutputHelper output)
         AssertEachOrderOnce(cluster.Store, sale.Id, [first.OrderId, second.OrderId]);
     }
 
+    /// <summary>
+    /// The figures BENCHMARKS section 8 reports: the same skewed traffic (90/10/0) against static
+    /// pre-allocation (seed A's "预分配": each shard keeps its warm-up share, refills from the pool
+    /// only) and against the allocator; units stranded at the end of the sale, and moves per sale.
+    /// </summary>
+    [Fact]
+    public async Task StaticPreAllocationStrandsTheIdleShardsStockWhereTheAllocatorStrandsNothing()
+    {
+        var allocator = await SkewedSaleAsync(rebalance: true);
+        var baseline = await SkewedSaleAsync(rebalance: false);
+        output.WriteLine($"allocator: sold {allocator.Sold} of 600, stranded {allocator.Stranded}, moves {allocator.Moves}");
+        output.WriteLine($"static pre-allocation: sold {baseline.Sold} of 600, stranded {baseline.Stranded}, moves {baseline.Moves}");
+        Assert.Equal(0, allocator.Stranded);
+        // The idle instance's warm-up share (160 of 600) never sells without moves between shards.
+        Assert.True(baseline.Stranded >= 160, $"the baseline stranded {baseline.Stranded}");
+    }
+
+    private async Task<(long Sold, long Stranded, long Moves)> SkewedSaleAsync(bool rebalance)
+    {
+        using var cluster = new TestCluster(3, new Dictionary<string, string?>(Fast) { ["Allocation:Rebalance"] = rebalance ? "true" : "false" });
+        await cluster.AllLiveAsync();
+        var sale = await cluster[0].CreateSaleAsync(stock: 600);
+        await AllKnowTheSaleAsync(cluster, sale.Id);
+        // Buyers keep coming (90% at instance 0, 10% at instance 1) until a whole wave is refused.
+        for (var wave = 0; wave < 20; wave++)
+        {
+            var results = await Task.WhenAll(Enumerable.Range(1, 500).Select(i =>
+                TestCluster.BuyAsync(i % 10 == 0 ? cluster[1] : cluster[0], sale.Id, wave * 1000 + i)));
+            if (results.All(result => result.OrderId == 0))
+            {
+                break;
+            }
+        }
+        var stock = await cluster[0].SettledStockAsync(sale.Id);
+        using var connection = cluster.Store.OpenDatabase();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM stock_moves WHERE sale_id = {sale.Id}";
+        var moves = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        return (stock.Sold, stock.Total - stock.Sold, moves);
+    }
+
     /// <summary>Every acknowledged order is in the database exactly once and active; there is no other.</summary>
     internal static void AssertEachOrderOnce(TestStore store, long saleId, IReadOnlyCollection<long> acknowledged)
     {
