@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using Seckill.Web.Purchasing;
 using Seckill.Web.Sales;
 using Seckill.Web.Tests.Infrastructure;
+using static Seckill.Web.Tests.Infrastructure.ProcessBuyers;
 using Xunit.Abstractions;
 
 namespace Seckill.Web.Tests.Clustered;
@@ -50,7 +48,7 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
 
         // The stock report lists every shard an instance knows, and whether it is live.
         var probe = await p0.CreateSaleAsync(1);
-        await Eventually.TrueAsync(async () => (await StockAsync(http0, probe.Id)).Shards.Count(shard => shard.Live) == 3,
+        await Eventually.TrueAsync(async () => (await p0.StockAsync(probe.Id)).Shards.Count(shard => shard.Live) == 3,
             "the three instances to know each other");
         var sale = await p0.CreateSaleAsync(Stock);
         foreach (var client in clients)
@@ -74,7 +72,7 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         // The reclaim: instance 2's shard is fenced and its stock back in the pool.
         await Eventually.TrueAsync(async () =>
         {
-            var stock = await StockAsync(http0, sale.Id);
+            var stock = await p0.StockAsync(sale.Id);
             return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed);
         }, "instance 2's shard to be reclaimed", TimeSpan.FromSeconds(60));
         output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill");
@@ -92,53 +90,11 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
             }
         }
 
-        var settled = await SettledAsync(http0, sale.Id);
+        var settled = await p0.SettledStockAsync(sale.Id);
         output.WriteLine($"settled: {settled}");
         Assert.Equal(Stock, settled.Sold);
         Assert.Equal(0, settled.Pool + settled.Available);
         Assert.Equal(Stock, acknowledged.Count);
         AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
-    }
-
-    private static HttpClient Client(SeckillProcess process)
-    {
-        var client = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd(SeckillFactory.BrowserAgent);
-        return client;
-    }
-
-    /// <summary>One buyer per user, all at once, spread over <paramref name="clients"/>; the order ids acknowledged (201 or 202).</summary>
-    private static async Task<List<long>> WaveAsync(HttpClient[] clients, long saleId, Func<long> nextUser, int buyers)
-    {
-        var users = Enumerable.Range(0, buyers).Select(_ => nextUser()).ToList();
-        var results = await Task.WhenAll(users.Select(async user =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase") { Content = JsonContent.Create(new { quantity = 1 }) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(user));
-            using var response = await clients[user % clients.Length].SendAsync(request);
-            Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Accepted, HttpStatusCode.Conflict });
-            return response.StatusCode == HttpStatusCode.Conflict ? 0 : (await response.Content.ReadFromJsonAsync<PurchaseResponse>(Api.Json))!.OrderId;
-        }));
-        return results.Where(id => id != 0).ToList();
-    }
-
-    private static async Task<StockResponse> StockAsync(HttpClient client, long saleId)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(1, admin: true));
-        using var response = await client.SendAsync(request);
-        return (await response.Content.ReadFromJsonAsync<StockResponse>(Api.Json))!;
-    }
-
-    private static async Task<StockResponse> SettledAsync(HttpClient client, long saleId)
-    {
-        StockResponse stock = null!;
-        await Eventually.TrueAsync(async () =>
-        {
-            stock = await StockAsync(client, saleId);
-            return stock.Reserved == 0 && stock.InTransit == 0 &&
-                stock.Total == stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold;
-        }, () => $"sale {saleId} to settle with its stock conserved; last seen {stock}");
-        return stock;
     }
 }

@@ -7,6 +7,7 @@ using Dapper;
 using Seckill.Web.Purchasing;
 using Seckill.Web.Sales;
 using Seckill.Web.Tests.Infrastructure;
+using static Seckill.Web.Tests.Infrastructure.ProcessBuyers;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -244,12 +245,6 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         ["Allocation:Rebalance"] = "false",
     };
 
-    private static HttpClient Client(SeckillProcess process)
-    {
-        var client = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd(SeckillFactory.BrowserAgent);
-        return client;
-    }
 
     /// <summary>Waits until both instances are live to each other and know a new sale of <paramref name="stock"/>.</summary>
     private static async Task<SaleResponse> StartSaleAsync(SeckillProcess a, HttpClient[] clients, int stock)
@@ -278,42 +273,7 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         return stock;
     }
 
-    private static async Task<(HttpStatusCode Status, long OrderId, string? Code)> BuyAsync(HttpClient client, long saleId, long user)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase") { Content = JsonContent.Create(new { quantity = 1 }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(user));
-        using var response = await client.SendAsync(request);
-        if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted)
-        {
-            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<PurchaseResponse>(Api.Json))!.OrderId, null);
-        }
-        var body = await response.Content.ReadAsStringAsync();
-        string? code = null;
-        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
-        {
-            using var problem = JsonDocument.Parse(body);
-            code = problem.RootElement.TryGetProperty("code", out var value) ? value.GetString() : null;
-        }
-        return (response.StatusCode, 0, code);
-    }
 
-    /// <summary>
-    /// One buyer per user, all at once, spread over <paramref name="clients"/>; the order ids
-    /// acknowledged (201 or 202). Any other answer than 409 sold out (and <paramref name="alsoAllowed"/>) fails.
-    /// </summary>
-    private static async Task<List<long>> WaveAsync(HttpClient[] clients, long saleId, Func<long> nextUser, int buyers,
-        HttpStatusCode? alsoAllowed = null)
-    {
-        var users = Enumerable.Range(0, buyers).Select(_ => nextUser()).ToList();
-        var results = await Task.WhenAll(users.Select(async user =>
-        {
-            var (status, orderId, _) = await BuyAsync(clients[user % clients.Length], saleId, user);
-            Assert.True(status is HttpStatusCode.Created or HttpStatusCode.Accepted or HttpStatusCode.Conflict || status == alsoAllowed,
-                $"user {user}: unexpected {(int)status}");
-            return orderId;
-        }));
-        return results.Where(id => id != 0).ToList();
-    }
 
     /// <summary>Waves of buyers until one acknowledges nothing.</summary>
     private async Task SellOutAsync(HttpClient[] clients, long saleId, Func<long> nextUser, List<long> acknowledged)

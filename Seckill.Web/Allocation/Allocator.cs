@@ -286,8 +286,7 @@ public sealed partial class Allocator(
                 }
             }
         }
-        else if (message.StartsWith(EndgameOverPrefix, StringComparison.Ordinal) &&
-                 long.TryParse(message.AsSpan(EndgameOverPrefix.Length), CultureInfo.InvariantCulture, out var over))
+        else if (ClusterMessage.TryParse(message, EndgameOverPrefix, out var over))
         {
             var lane = For(over);
             if (lane.EndgameShard != SaleLane.NoEndgame)
@@ -303,7 +302,7 @@ public sealed partial class Allocator(
     public void EndgameOver(long saleId)
     {
         For(saleId).EndgameShard = SaleLane.NoEndgame;
-        channel.Publish(string.Create(CultureInfo.InvariantCulture, $"{EndgameOverPrefix}{saleId}"));
+        channel.Publish(ClusterMessage.Format(EndgameOverPrefix, saleId));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: warm-up share of shard {ShardId} left in the pool (shard unreachable)")]
