@@ -1,0 +1,34 @@
+using Seckill.Web.Cluster;
+using Seckill.Web.Tests.Infrastructure;
+
+namespace Seckill.Web.Tests.Promises;
+
+/// <summary>
+/// A move whose mover died between its steps is finished by the rebalance job, in both modes, so
+/// its units are on sale again without waiting for the reconcile job (turned off here).
+/// </summary>
+public sealed class ResumeMovesTests : IDisposable
+{
+    private readonly SeckillFactory _factory = new(new Dictionary<string, string?> { ["Jobs:Reconcile"] = "0 0 31 2 *" });
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task AMoveLeftInTransitIsFinishedByTheRebalance()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 100);
+        var before = await _factory.SettledStockAsync(sale.Id);
+        var shardId = _factory.Get<IShardRouter>().Local.Id;
+
+        // Five units leave the pool for this shard in the ledger long ago, and never arrive.
+        _factory.ExecuteSql($"UPDATE stock_pools SET units = units - 5 WHERE sale_id = {sale.Id}");
+        _factory.ExecuteSql($"INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, taken, created_at) VALUES (778, {sale.Id}, NULL, {shardId}, 5, 1, 0)");
+        Assert.Equal(5, (await _factory.StockAsync(sale.Id)).InTransit);
+
+        await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)) is { InTransit: 0 } stock && stock.Available == before.Available + 5,
+            "the stranded units to land on the shard");
+        var after = await _factory.StockAsync(sale.Id);
+        Assert.Equal(before.Pool - 5, after.Pool);
+        Api.AssertConserved(after);
+    }
+}
