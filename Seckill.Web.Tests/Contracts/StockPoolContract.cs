@@ -111,6 +111,30 @@ public abstract class StockPoolContract
     }
 
     [Fact]
+    public async Task AMoveItsShardRefusedLandsInThePoolOnceUnlessTheReclaimCountedItAlready()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 30, transferId: 1, toShard: 4);
+        await Pool.CompleteTransferAsync(sale, 1);
+        Assert.Equal(30, await Pool.ReturnHoldingAsync(sale, 4, transferId: 9));
+
+        // Decided after the reclaim returned shard 4's stock: refused there, it lands in the pool.
+        await Pool.TakeAsync(sale, 20, transferId: 2, toShard: 4);
+        await Pool.LandInPoolAsync(sale, 2);
+        await Pool.LandInPoolAsync(sale, 2);
+        Assert.Equal(100, await Pool.GetAsync(sale));
+        Assert.Empty(await InTransitAsync(sale));
+        Assert.Equal(0, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);
+
+        // Decided before a reclaim, which found it in transit and returned it with the rest.
+        await Pool.TakeAsync(sale, 20, transferId: 3, toShard: 5);
+        Assert.Equal(20, await Pool.ReturnHoldingAsync(sale, 5, transferId: 10));
+        await Pool.LandInPoolAsync(sale, 3);
+        Assert.Equal(100, await Pool.GetAsync(sale));
+        Assert.Equal(0, Assert.Single(await Pool.HoldingsAsync(5, CancellationToken.None)).Units);
+    }
+
+    [Fact]
     public async Task ThousandsOfConcurrentTakesNeverTakeMoreThanThePoolHolds()
     {
         var sale = await SaleWithPoolAsync(500);

@@ -96,6 +96,24 @@ public abstract class StockShardContract
     }
 
     [Fact]
+    public async Task AReclaimedShardRefusesTransfersForGoodEvenAfterItsInstanceRejoins()
+    {
+        Assert.True(await Shard.AddAsync(Sale, 10, transferId: 1));
+        await Shard.ReclaimAsync();
+
+        // A move decided before the reclaim arrives after it: its units go to the pool instead.
+        Assert.False(await Shard.AddAsync(Sale, 5, transferId: 2));
+        Assert.False(await Shard.HasReceivedAsync(Sale, 2));
+        Assert.True(await Shard.AddAsync(Sale, 10, transferId: 1)); // received before: still received
+        Assert.Equal(new ShardStock(10, 0), await Shard.GetAsync(Sale));
+
+        await Shard.RejoinAsync();
+        Assert.False(await Shard.AddAsync(Sale, 5, transferId: 2));
+        Assert.True(await Shard.AddAsync(Sale, 4, transferId: 3));
+        Assert.Equal(new ShardStock(14, 0), await Shard.GetAsync(Sale));
+    }
+
+    [Fact]
     public async Task ThousandsOfConcurrentReservationsNeverTakeMoreThanTheShardHolds()
     {
         await Shard.AddAsync(Sale, 1000, transferId: 1);
@@ -145,9 +163,9 @@ public abstract class StockShardContract
     [Fact]
     public async Task ATransferIsAppliedAtMostOncePerTransferId()
     {
-        await Shard.AddAsync(Sale, 30, transferId: 77);
-        await Shard.AddAsync(Sale, 30, transferId: 77);
-        await Shard.AddAsync(Sale, 5, transferId: 78);
+        Assert.True(await Shard.AddAsync(Sale, 30, transferId: 77));
+        Assert.True(await Shard.AddAsync(Sale, 30, transferId: 77));
+        Assert.True(await Shard.AddAsync(Sale, 5, transferId: 78));
         Assert.True(await Shard.HasReceivedAsync(Sale, 77));
         Assert.False(await Shard.HasReceivedAsync(Sale, 79));
         Assert.Equal(new ShardStock(35, 0), await Shard.GetAsync(Sale));

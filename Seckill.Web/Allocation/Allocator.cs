@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -78,8 +79,9 @@ public sealed partial class Allocator(
     /// else from the coldest shards' surplus, else by starting the end game (everything left gathered
     /// on one shard, where every instance then reserves).
     /// </summary>
+    /// <param name="lookedAt">When (<see cref="Stopwatch.GetTimestamp"/>) the buyer found the shard short.</param>
     /// <returns>Whether the buyer's shard (see <see cref="SaleLane.ShardFor"/>) may now hold more than when the buyer looked.</returns>
-    public async ValueTask<bool> RefillAsync(SaleLane lane, int needed, int saleStock, long movesSeen)
+    public async ValueTask<bool> RefillAsync(SaleLane lane, int needed, int saleStock, long movesSeen, long lookedAt)
     {
         await lane.Gate.WaitAsync();
         try
@@ -93,6 +95,14 @@ public sealed partial class Allocator(
             {
                 return false;
             }
+            // A refill that began after this buyer looked found nothing: its answer is this buyer's
+            // too. Without this, the crowd queued here when the stock runs out would each redo the
+            // same empty refill (database and Redis round trips) one after the other, for seconds.
+            if (lane.EmptyRefillStartedAt > lookedAt)
+            {
+                return false;
+            }
+            var startedAt = Stopwatch.GetTimestamp();
             var target = lane.ShardFor(shards.Local.Id);
             var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
             var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
@@ -106,6 +116,8 @@ public sealed partial class Allocator(
                 Interlocked.Increment(ref lane.Completed);
                 return true;
             }
+            lane.EmptyRefillStartedAt = startedAt;
+            lane.EmptyRefills++;
             return false;
         }
         finally

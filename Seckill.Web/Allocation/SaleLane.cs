@@ -15,6 +15,10 @@ public sealed class SaleLane(long saleId, SellRates.Meter meter)
     private int _endgameShard = NoEndgame;
     private int _lowSignalled;
     internal long Completed;
+    // When (Stopwatch timestamp) the last refill that found nothing to move began; written under the gate.
+    internal long EmptyRefillStartedAt;
+    // Refills that found nothing to move (a figure for tests: a crowd should share them).
+    internal int EmptyRefills;
 
     public long SaleId { get; } = saleId;
 

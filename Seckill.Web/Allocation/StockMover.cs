@@ -113,14 +113,17 @@ public sealed class StockMover(IStockPool pool, IShardRouter shards, IdGenerator
 
     private async ValueTask LandAsync(Transfer transfer)
     {
-        if (transfer.ToShard is { } to)
+        if (transfer.ToShard is { } to && await shards.Get(to).AddAsync(transfer.SaleId, transfer.Units, transfer.TransferId))
         {
-            await shards.Get(to).AddAsync(transfer.SaleId, transfer.Units, transfer.TransferId);
             await pool.CompleteTransferAsync(transfer.SaleId, transfer.TransferId);
         }
         else
         {
+            // A move to the pool, or one a reclaimed shard refused: its stock went back to the
+            // pool at the reclaim, so these units go there too (or were counted there already,
+            // if the reclaim found the move in transit and ended it).
             await pool.LandInPoolAsync(transfer.SaleId, transfer.TransferId);
+            transfer = transfer with { ToShard = null };
         }
         // A buyer who looked while these units were in transit may have flagged the sale sold
         // out, here or on the instance they landed at: they are back in circulation.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Seckill.Web.Allocation;
 using Seckill.Web.Cluster;
 using Seckill.Web.Sales;
@@ -44,7 +45,7 @@ public sealed class StockReserver(IShardRouter shards, Allocator allocator, Sold
             {
                 break;
             }
-            else if (!await allocator.RefillAsync(lane, reservation.Quantity, sale.Stock, movesSeen))
+            else if (!await allocator.RefillAsync(lane, reservation.Quantity, sale.Stock, movesSeen, Stopwatch.GetTimestamp()))
             {
                 if (lastLook)
                 {

@@ -57,7 +57,11 @@ public interface IStockPool
     /// </summary>
     ValueTask MarkWithdrawnAsync(long saleId, long transferId, long units);
 
-    /// <summary>A move into the pool lands: its units are added to the pool and it stops being in transit, in one step, at most once.</summary>
+    /// <summary>
+    /// A move lands in the pool: a move to the pool, or one its destination shard refused for good
+    /// (reclaimed, <see cref="IStockShard.AddAsync"/>), which from then on names no shard. Its units
+    /// are added to the pool and it stops being in transit, in one step, at most once.
+    /// </summary>
     ValueTask LandInPoolAsync(long saleId, long transferId);
 
     /// <summary>

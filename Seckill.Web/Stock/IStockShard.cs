@@ -84,10 +84,14 @@ public interface IStockShard
     /// <summary>Marks the user as holding <paramref name="orderId"/> (an order the database says they hold).</summary>
     ValueTask RestoreMarkAsync(long saleId, long userId, long orderId);
 
-    /// <summary>Receives units from the pool. Applied at most once per <paramref name="transferId"/>.</summary>
-    ValueTask AddAsync(long saleId, long units, long transferId);
+    /// <summary>
+    /// Receives units moved here. Applied at most once per <paramref name="transferId"/>. False:
+    /// the shard was reclaimed (<see cref="ReclaimAsync"/>) and refuses the transfer for good, even
+    /// after its instance rejoins; its units are to land in the pool instead.
+    /// </summary>
+    ValueTask<bool> AddAsync(long saleId, long units, long transferId);
 
-    /// <summary>Whether the transfer <paramref name="transferId"/> has been applied here by <see cref="AddAsync"/>.</summary>
+    /// <summary>Whether the transfer <paramref name="transferId"/> has been applied here by <see cref="AddAsync"/> (not refused).</summary>
     ValueTask<bool> HasReceivedAsync(long saleId, long transferId);
 
     /// <summary>

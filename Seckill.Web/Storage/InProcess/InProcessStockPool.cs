@@ -122,8 +122,9 @@ public sealed class InProcessStockPool : IStockPool
         var pool = Pool(saleId);
         lock (pool)
         {
-            if (pool.Moves.TryGetValue(transferId, out var move) && move.Withdrawn && move.ToShard is null && pool.Landed.Add(transferId))
+            if (pool.Moves.TryGetValue(transferId, out var move) && move.Withdrawn && pool.Landed.Add(transferId))
             {
+                pool.Moves[transferId] = move with { ToShard = null };
                 pool.Units += move.Units;
                 pool.Version++;
             }

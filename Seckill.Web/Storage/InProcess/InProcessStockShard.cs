@@ -136,17 +136,18 @@ public sealed class InProcessStockShard(int id) : IStockShard
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask AddAsync(long saleId, long units, long transferId)
+    public ValueTask<bool> AddAsync(long saleId, long units, long transferId)
     {
         var slot = Slot(saleId);
         lock (slot)
         {
-            if (slot.Received.TryAdd(transferId, units))
+            // A reclaimed shard records the transfer with 0 units, so that it is never applied.
+            if (slot.Received.TryAdd(transferId, _reclaimed ? 0 : units))
             {
-                slot.Available += units;
+                slot.Available += slot.Received[transferId];
             }
+            return new(slot.Received[transferId] > 0);
         }
-        return ValueTask.CompletedTask;
     }
 
     public ValueTask<bool> HasReceivedAsync(long saleId, long transferId)
@@ -157,7 +158,7 @@ public sealed class InProcessStockShard(int id) : IStockShard
         }
         lock (slot)
         {
-            return new(slot.Received.ContainsKey(transferId));
+            return new(slot.Received.TryGetValue(transferId, out var units) && units > 0);
         }
     }
 

@@ -100,12 +100,17 @@ public sealed class RedisStockShard : IStockShard
         redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
         """ + Written + "return {seq, fenced}";
 
-    // KEYS[3] stock, KEYS[4] received; ARGV: transfer, units.
+    // KEYS[3] stock, KEYS[4] received, KEYS[5] reclaimed; ARGV: transfer, units. A reclaimed
+    // shard's stock went back to the pool: it records the transfer as received with 0 units (so it
+    // is never applied, even after a rejoin) and answers 0; otherwise the units received.
     private const string Receive = Check + """
-        if redis.call('HSETNX', KEYS[4], ARGV[2], ARGV[3]) == 1 then
+        if redis.call('EXISTS', KEYS[5]) == 1 then
+          redis.call('HSETNX', KEYS[4], ARGV[2], '0')
+        elseif redis.call('HSETNX', KEYS[4], ARGV[2], ARGV[3]) == 1 then
           redis.call('HINCRBY', KEYS[3], 'available', tonumber(ARGV[3]))
         end
-        """ + Written + "return {seq, fenced}";
+        local received = tonumber(redis.call('HGET', KEYS[4], ARGV[2]))
+        """ + Written + "return {received, seq, fenced}";
 
     private const string Probe = Check + "return {seq, fenced}";
 
@@ -231,7 +236,7 @@ public sealed class RedisStockShard : IStockShard
     private sealed class SaleKeys
     {
         public readonly RedisKey Stock, Buyers, Received, Sent;
-        public readonly RedisKey[] StockBuyersUnconfirmed, StockReceived, StockSent, SentOnly, BuyersOnly, All;
+        public readonly RedisKey[] StockBuyersUnconfirmed, StockReceivedReclaimed, StockSent, SentOnly, BuyersOnly, All;
 
         public SaleKeys(ShardKeys shard, long saleId)
         {
@@ -242,7 +247,7 @@ public sealed class RedisStockShard : IStockShard
             StockSent = [shard.Seq, shard.Fenced, Stock, Sent];
             SentOnly = [shard.Seq, shard.Fenced, Sent];
             StockBuyersUnconfirmed = [shard.Seq, shard.Fenced, Stock, Buyers, shard.Unconfirmed];
-            StockReceived = [shard.Seq, shard.Fenced, Stock, Received];
+            StockReceivedReclaimed = [shard.Seq, shard.Fenced, Stock, Received, shard.Reclaimed];
             BuyersOnly = [shard.Seq, shard.Fenced, Buyers];
             All = [shard.Seq, shard.Fenced, Stock, Buyers, shard.Unconfirmed, Received];
         }
@@ -313,11 +318,11 @@ public sealed class RedisStockShard : IStockShard
         _marks[(saleId, userId)] = orderId;
     }
 
-    public async ValueTask AddAsync(long saleId, long units, long transferId) =>
-        await Run(Receive, Keys(saleId).StockReceived, [transferId, units]);
+    public async ValueTask<bool> AddAsync(long saleId, long units, long transferId) =>
+        (long)(await Run(Receive, Keys(saleId).StockReceivedReclaimed, [transferId, units]))[0] > 0;
 
     public async ValueTask<bool> HasReceivedAsync(long saleId, long transferId) =>
-        await Guard(Db.HashExistsAsync(Keys(saleId).Received, transferId));
+        await Guard(Db.HashGetAsync(Keys(saleId).Received, transferId)) is { IsNull: false } units && (long)units > 0;
 
     public async ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId) =>
         (long)(await Run(Withdraw, Keys(saleId).StockSent, [transferId, maxUnits]))[0];

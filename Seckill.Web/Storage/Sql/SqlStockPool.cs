@@ -86,7 +86,7 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
             // The pool's row first, as every move does.
             await sql.ScalarAsync<long?>($"SELECT units FROM stock_pools WHERE sale_id = @saleId{db.ForUpdate}", new { saleId });
             var landed = await sql.ExecuteAsync(
-                "UPDATE stock_moves SET landed_at = @now WHERE id = @transferId AND taken = 1 AND to_shard IS NULL AND landed_at IS NULL",
+                "UPDATE stock_moves SET to_shard = NULL, landed_at = @now WHERE id = @transferId AND taken = 1 AND landed_at IS NULL",
                 new { transferId, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
             if (landed == 1)
             {
