@@ -147,14 +147,22 @@ public sealed class TcpProxy : IDisposable
 
     private static void Close(TcpClient client)
     {
-        try
+        // A link can be closed twice at once (a cut, and its pump ending because of it); a closed
+        // TcpClient has no socket any more, so each close looks under the client's lock.
+        lock (client)
         {
-            // RST rather than FIN: the client sees the link die, as in a partition it would time out.
-            client.Client.LingerState = new LingerOption(true, 0);
-            client.Close();
-        }
-        catch (Exception e) when (e is ObjectDisposedException or SocketException)
-        {
+            try
+            {
+                // RST rather than FIN: the client sees the link die, as in a partition it would time out.
+                if (client.Client is { } socket)
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+                client.Close();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
+            {
+            }
         }
     }
 
