@@ -19,7 +19,9 @@ public sealed class ReclaimJob(Reclaimer reclaimer, OrderWriter writer, IOptions
 {
     public const string Id = "reclaim";
 
-    [DisableConcurrentExecution(timeoutInSeconds: 30)]
+    // No DisableConcurrentExecution: its lock outlives a holder killed mid-run by up to 30 s, and
+    // the instance killed is the very one whose reclaim must not wait. Runs may overlap: each
+    // reclaim of an instance takes that instance's ReclaimLock, without waiting for it.
     [AutomaticRetry(Attempts = 0)]
     public async Task<ReclaimResult> RunAsync(CancellationToken cancellationToken) =>
         new(await reclaimer.ReclaimDeadAsync(WriteAsync, cancellationToken));
