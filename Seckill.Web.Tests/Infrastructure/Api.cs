@@ -90,6 +90,40 @@ public static class Api
         return stock;
     }
 
+    /// <summary>
+    /// Units leave the pool for <paramref name="shardId"/> in the ledger long ago and never arrive
+    /// there (a mover that crashed between the two steps).
+    /// </summary>
+    public static void StrandInTransit(this SeckillFactory factory, long saleId, int shardId, int units, long moveId)
+    {
+        factory.ExecuteSql($"UPDATE stock_pools SET units = units - {units} WHERE sale_id = {saleId}");
+        factory.ExecuteSql($"INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, taken, created_at) VALUES ({moveId}, {saleId}, NULL, {shardId}, {units}, 1, 0)");
+    }
+
+    /// <summary>
+    /// Users 1 to <paramref name="buyers"/> each buy one unit of the sale, all released at the same
+    /// instant; each answer as the status's name, or the problem code of a 409.
+    /// </summary>
+    public static async Task<string[]> CrowdAsync(this SeckillFactory factory, long saleId, int buyers)
+    {
+        var tokens = Enumerable.Range(1, buyers).Select(user => factory.Token(user)).ToList();
+        using var client = factory.CreateClient();
+        using var start = new SemaphoreSlim(0);
+        var requests = tokens.Select(async token =>
+        {
+            await start.WaitAsync();
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase")
+            {
+                Content = new StringContent("""{"quantity":1}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new("Bearer", token);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode == HttpStatusCode.Conflict ? await response.ProblemCodeAsync() : response.StatusCode.ToString();
+        }).ToList();
+        start.Release(buyers);
+        return await Task.WhenAll(requests);
+    }
+
     private static bool Conserved(StockResponse stock) =>
         stock.Total == stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold;
 

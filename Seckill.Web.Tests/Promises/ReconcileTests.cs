@@ -29,9 +29,7 @@ public sealed class ReconcileTests : IDisposable
         var before = await _factory.SettledStockAsync(sale.Id);
         var shardId = _factory.Get<IShardRouter>().Local.Id;
 
-        // Five units leave the pool for this shard in the ledger, and never arrive.
-        _factory.ExecuteSql($"UPDATE stock_pools SET units = units - 5 WHERE sale_id = {sale.Id}");
-        _factory.ExecuteSql($"INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, created_at) VALUES (777, {sale.Id}, NULL, {shardId}, 5, 0)");
+        _factory.StrandInTransit(sale.Id, shardId, units: 5, moveId: 777);
 
         await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)) is { InTransit: 0 } stock && stock.Available == before.Available + 5,
             "the stranded units to land on the shard");

@@ -20,9 +20,7 @@ public sealed class ResumeMovesTests : IDisposable
         var before = await _factory.SettledStockAsync(sale.Id);
         var shardId = _factory.Get<IShardRouter>().Local.Id;
 
-        // Five units leave the pool for this shard in the ledger long ago, and never arrive.
-        _factory.ExecuteSql($"UPDATE stock_pools SET units = units - 5 WHERE sale_id = {sale.Id}");
-        _factory.ExecuteSql($"INSERT INTO stock_moves (id, sale_id, from_shard, to_shard, units, taken, created_at) VALUES (778, {sale.Id}, NULL, {shardId}, 5, 1, 0)");
+        _factory.StrandInTransit(sale.Id, shardId, units: 5, moveId: 778);
         Assert.Equal(5, (await _factory.StockAsync(sale.Id)).InTransit);
 
         await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)) is { InTransit: 0 } stock && stock.Available == before.Available + 5,

@@ -21,22 +21,7 @@ public sealed class SoldOutCrowdTests : IDisposable
     public async Task BuyersWhoFindTheStockGoneShareTheRefillThatFoundNothing()
     {
         var sale = await _factory.CreateSaleAsync(stock: 100);
-        var tokens = Enumerable.Range(1, Buyers).Select(user => _factory.Token(user)).ToList();
-        using var client = _factory.CreateClient();
-        using var start = new SemaphoreSlim(0);
-        var requests = tokens.Select(async token =>
-        {
-            await start.WaitAsync();
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{sale.Id}/purchase")
-            {
-                Content = new StringContent("""{"quantity":1}""", System.Text.Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Authorization = new("Bearer", token);
-            using var response = await client.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.Conflict ? await response.ProblemCodeAsync() : response.StatusCode.ToString();
-        }).ToList();
-        start.Release(Buyers);
-        var outcomes = await Task.WhenAll(requests);
+        var outcomes = await _factory.CrowdAsync(sale.Id, Buyers);
 
         Assert.Equal(100, outcomes.Count(o => o is nameof(HttpStatusCode.Created) or nameof(HttpStatusCode.Accepted)));
         Assert.Equal(Buyers - 100, outcomes.Count(o => o == "sold_out"));
