@@ -27,13 +27,13 @@ public sealed partial class RebalanceJob(
 {
     public const string Id = "rebalance";
 
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LeaseFor = TimeSpan.FromSeconds(10);
 
     [AutomaticRetry(Attempts = 0)]
     public async Task<RebalanceRun> RunAsync(CancellationToken cancellationToken)
     {
         var owner = $"rebalance-by-{shards.Local.Id}-{Guid.NewGuid():N}";
-        if (!await registry.TryLockAsync(Id, owner, Lease))
+        if (!await registry.TryLockAsync(Id, owner, LeaseFor))
         {
             return new RebalanceRun([], Skipped: true);
         }
