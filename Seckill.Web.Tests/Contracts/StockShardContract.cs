@@ -126,6 +126,19 @@ public abstract class StockShardContract
     }
 
     [Fact]
+    public async Task AnUnconfirmedReservationIsFoundByItsOrderIdUntilConfirmed()
+    {
+        await Shard.AddAsync(Sale, 10, transferId: 1);
+        var reservation = For(BigId, 7, quantity: 2);
+        await Shard.ReserveAsync(reservation);
+
+        Assert.Equal(reservation, await Shard.FindUnconfirmedAsync(BigId));
+        Assert.Null(await Shard.FindUnconfirmedAsync(BigId + 1));
+        await Shard.ConfirmAsync([reservation]);
+        Assert.Null(await Shard.FindUnconfirmedAsync(BigId));
+    }
+
+    [Fact]
     public async Task ConfirmAndFailAreEachAppliedOnce()
     {
         await Shard.AddAsync(Sale, 10, transferId: 1);

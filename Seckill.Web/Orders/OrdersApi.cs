@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Seckill.Web.Cluster;
 using Seckill.Web.Http;
+using Seckill.Web.Stock;
 using Seckill.Web.Security;
 
 namespace Seckill.Web.Orders;
@@ -12,8 +14,11 @@ public sealed record OrderResponse(
 
 public sealed record OrderStatusResponse(string Status);
 
-/// <summary>Where an order is: still queued in the writer, or stored (bound by <c>[AsParameters]</c>).</summary>
-public readonly record struct OrderServices(OrderWriter Writer, OrderLifecycle Lifecycle);
+/// <summary>
+/// Where an order is: still queued in this instance's writer, stored, or recorded unconfirmed on
+/// the shard of the instance that took it (bound by <c>[AsParameters]</c>).
+/// </summary>
+public readonly record struct OrderServices(OrderWriter Writer, OrderLifecycle Lifecycle, IShardRouter Shards);
 
 public static class OrdersApi
 {
@@ -32,7 +37,7 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderResponse>, CachedProblem>> GetAsync(
         string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
+        var (pending, queuedElsewhere, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -42,6 +47,10 @@ public static class OrdersApi
             var r = pending.Reservation;
             var (position, etaMs) = orders.Writer.PositionOf(pending);
             return TypedResults.Ok(new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs));
+        }
+        if (queuedElsewhere is { } q)
+        {
+            return TypedResults.Ok(new OrderResponse(q.OrderId, q.SaleId, q.UserId, q.Quantity, q.AmountCents / 100m, OrderStatus.Queued));
         }
         return TypedResults.Ok(new OrderResponse(order!.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
             Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null));
@@ -87,29 +96,59 @@ public static class OrdersApi
     private static async Task<(long OrderId, CachedProblem? Refusal)> FindOwnAsync(
         string id, ClaimsPrincipal user, OrderServices orders, CancellationToken cancellationToken)
     {
-        var (pending, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
-        return (order?.Id ?? 0, refusal ?? (pending is not null ? StillQueued : null));
+        var (pending, queuedElsewhere, order, refusal) = await LookUpAsync(id, user, orders, cancellationToken);
+        return (order?.Id ?? 0, refusal ?? (pending is not null || queuedElsewhere is not null ? StillQueued : null));
     }
 
     /// <summary>
-    /// The order as the caller may see it: still queued (<c>pending</c>) or stored (<c>order</c>),
-    /// or a refusal for a bad id or an order that is missing or not theirs.
+    /// The order as the caller may see it: still queued here (<c>pending</c>), still queued by the
+    /// instance that took it (<c>queuedElsewhere</c>), or stored (<c>order</c>); or a refusal for a
+    /// bad id or an order that is missing or not theirs.
     /// </summary>
-    private static async Task<(PendingOrder? Pending, Order? Order, CachedProblem? Refusal)> LookUpAsync(
+    private static async Task<(PendingOrder? Pending, Reservation? QueuedElsewhere, Order? Order, CachedProblem? Refusal)> LookUpAsync(
         string id, ClaimsPrincipal user, OrderServices orders, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var orderId))
         {
-            return (null, null, RouteIds.Invalid);
+            return (null, null, null, RouteIds.Invalid);
         }
         // The pending table first: the writer removes an order from it only after committing it,
         // so an order missing there is either in the database or does not exist.
         if (orders.Writer.TryGetPending(orderId, out var pending))
         {
-            return CanSee(user, pending.Reservation.UserId) ? (pending, null, null) : (null, null, OrderNotFound);
+            return CanSee(user, pending.Reservation.UserId) ? (pending, null, null, null) : (null, null, null, OrderNotFound);
         }
         var order = await orders.Lifecycle.FindAsync(orderId, cancellationToken);
-        return order is not null && CanSee(user, order.UserId) ? (null, order, null) : (null, null, OrderNotFound);
+        if (order is null && await FindQueuedElsewhereAsync(orderId, orders.Shards) is { } elsewhere)
+        {
+            return CanSee(user, elsewhere.UserId) ? (null, elsewhere, null, null) : (null, null, null, OrderNotFound);
+        }
+        // Read again after the shard said no: an order is confirmed there only after it is
+        // committed, so one committed meanwhile is in the database now.
+        order ??= await orders.Lifecycle.FindAsync(orderId, cancellationToken);
+        return order is not null && CanSee(user, order.UserId) ? (null, null, order, null) : (null, null, null, OrderNotFound);
+    }
+
+    /// <summary>
+    /// Another instance's order not in the database yet: its reservation, if that instance's shard
+    /// still has it unconfirmed (its buyer came back through another instance: the first one died,
+    /// or the gateway moved them). A shard that cannot be asked knows nothing.
+    /// </summary>
+    private static async ValueTask<Reservation?> FindQueuedElsewhereAsync(long orderId, IShardRouter shards)
+    {
+        var owner = IdGenerator.InstanceOf(orderId);
+        if (owner == shards.Local.Id || !shards.TryGet(owner, out var shard))
+        {
+            return null;
+        }
+        try
+        {
+            return await shard.FindUnconfirmedAsync(orderId);
+        }
+        catch (StockUnavailableException)
+        {
+            return null;
+        }
     }
 
     // Someone else's order is reported as missing rather than forbidden, so ids cannot be probed.

@@ -137,6 +137,9 @@ public interface IStockShard
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
 
+    /// <summary>The reservation <paramref name="orderId"/> if it is recorded here and not yet confirmed or failed.</summary>
+    ValueTask<Reservation?> FindUnconfirmedAsync(long orderId);
+
     /// <summary>Takes no reservation until <see cref="LiftFenceAsync"/> (while <c>Orders/ShardRecovery</c> works).</summary>
     ValueTask FenceAsync();
 

@@ -299,6 +299,21 @@ public sealed class InProcessStockShard(int id) : IStockShard
         return new(all);
     }
 
+    public ValueTask<Reservation?> FindUnconfirmedAsync(long orderId)
+    {
+        foreach (var slot in _sales.Values)
+        {
+            lock (slot)
+            {
+                if (slot.Unconfirmed.TryGetValue(orderId, out var reservation))
+                {
+                    return new(reservation);
+                }
+            }
+        }
+        return new((Reservation?)null);
+    }
+
     // A mark is removed only by the order that set it: a late failure of an old reservation
     // must not clear the mark of the user's newer order.
     private static void RemoveMark(SaleSlot slot, long userId, long orderId)

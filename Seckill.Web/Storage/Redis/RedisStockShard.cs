@@ -372,6 +372,12 @@ public sealed class RedisStockShard : IStockShard
         return reservations;
     }
 
+    public async ValueTask<Reservation?> FindUnconfirmedAsync(long orderId)
+    {
+        var record = await Guard(Db.HashGetAsync(Whole.Unconfirmed, orderId));
+        return record.IsNull ? null : Parse(orderId, record!);
+    }
+
     public async ValueTask RestoreAsync(ShardState state)
     {
         var values = new List<RedisValue> { state.SaleId, state.Held, state.MovesIn.Count };

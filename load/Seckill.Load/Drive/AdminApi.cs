@@ -15,7 +15,9 @@ public sealed record StockView(long Total, long Pool, long Available, long Reser
 public sealed record OrderView(long OrderId, long SaleId, long UserId, int Quantity, string Status, string? Reason);
 
 /// <summary>The admin side of the service: sets the sale up and reads it back for the verification.
-/// Admin routes are exempt from the rate limits, so these calls never compete with the buyers'.</summary>
+/// Admin routes are exempt from the service's rate limits, so these calls never compete with the
+/// buyers'. A gateway in front (Nginx, <c>deploy/nginx/seckill.conf</c>) cannot tell an admin from
+/// a buyer and limits every address: its 429s are waited out and the call sent again.</summary>
 public sealed class AdminApi(HttpClient client, TokenMint tokens)
 {
     public const long AdminUser = 1;
@@ -36,7 +38,7 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
             endsAt = now.AddHours(6),
             perUserLimit = 1,
         }, options: Json);
-        using var response = await client.SendAsync(request, cancellationToken);
+        using var response = await SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -49,7 +51,7 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
 
     public async Task<StockView> StockAsync(long saleId, CancellationToken cancellationToken)
     {
-        using var response = await client.SendAsync(Request(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock"), cancellationToken);
+        using var response = await SendAsync(Request(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock"), cancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<StockView>(Json, cancellationToken))!;
     }
@@ -57,7 +59,7 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
     /// <summary>The order, or null when the service does not know it (404).</summary>
     public async Task<OrderView?> OrderAsync(long orderId, CancellationToken cancellationToken)
     {
-        using var response = await client.SendAsync(Request(HttpMethod.Get, $"/api/orders/{orderId}"), cancellationToken);
+        using var response = await SendAsync(Request(HttpMethod.Get, $"/api/orders/{orderId}"), cancellationToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return null;
@@ -68,9 +70,54 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
 
     public async Task<string> ReadyAsync(CancellationToken cancellationToken)
     {
-        using var response = await client.SendAsync(Request(HttpMethod.Get, "/health/ready"), cancellationToken);
+        using var response = await SendAsync(Request(HttpMethod.Get, "/health/ready"), cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"/health/ready answered {(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>
+    /// Sends the request; a 429 (a gateway's per-address limit) is waited out, its Retry-After or a
+    /// backoff from 50 ms to 1 s, for up to a minute. A request is only sent again after a 429, which
+    /// means it was not processed.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var response = await client.SendAsync(request, cancellationToken);
+            if (response.StatusCode != System.Net.HttpStatusCode.TooManyRequests || DateTime.UtcNow > deadline)
+            {
+                request.Dispose();
+                return response;
+            }
+            var wait = response.Headers.RetryAfter?.Delta ?? backoff;
+            response.Dispose();
+            await Task.Delay(wait, cancellationToken);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(1000, backoff.TotalMilliseconds * 2));
+            request = await CopyAsync(request, cancellationToken);
+        }
+    }
+
+    private static async Task<HttpRequestMessage> CopyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+        foreach (var header in request.Headers)
+        {
+            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+        if (request.Content is { } content)
+        {
+            var bytes = await content.ReadAsByteArrayAsync(cancellationToken);
+            copy.Content = new ByteArrayContent(bytes);
+            foreach (var header in content.Headers)
+            {
+                copy.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+        request.Dispose();
+        return copy;
     }
 
     private HttpRequestMessage Request(HttpMethod method, string path)

@@ -9,6 +9,13 @@ public readonly record struct Outcome(int Status, string? Code)
 {
     public bool IsTransportError => Status == 0;
 
+    /// <summary>
+    /// The service did not answer: no HTTP answer at all, or a gateway's own 502/504 (its page, not
+    /// the service's problem JSON) because the instance behind it died or hung mid-request. Such a
+    /// purchase may still have been taken: its order can exist without the buyer being told.
+    /// </summary>
+    public bool ServiceDidNotAnswer => IsTransportError || (Status is 502 or 504 && Code is null or "unreadable_body");
+
     /// <summary>"201", "409 sold_out", "no response: timeout".</summary>
     public string Label => Status == 0 ? $"no response: {Code}" : Code is null ? Status.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Status} {Code}";
 }
@@ -33,7 +40,7 @@ public sealed class OperationStats(string name)
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Requests that got no HTTP answer at all (timeouts, refused connections).</summary>
+    /// <summary>Requests the service did not answer (timeouts, refused connections, a gateway's 502/504).</summary>
     public long Unanswered => Interlocked.Read(ref _unanswered);
 
     public void Record(long latencyMicros, long serviceMicros, Outcome outcome, bool unexpected)
@@ -45,7 +52,7 @@ public sealed class OperationStats(string name)
         {
             Interlocked.Increment(ref _errors);
         }
-        if (outcome.IsTransportError)
+        if (outcome.ServiceDidNotAnswer)
         {
             Interlocked.Increment(ref _unanswered);
         }

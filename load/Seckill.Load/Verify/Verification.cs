@@ -60,11 +60,12 @@ public sealed class Verification(AdminApi admin, SaleRun run, long transportErro
             $"(= {stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold})"));
 
         // Only this run buys from the sale, so every sold unit must be an order a buyer was told about —
-        // unless a request got no answer (timeout), whose order the service may well have made.
+        // unless the service did not answer a request (a timeout, or a gateway's 502/504 when an
+        // instance died mid-request), whose order it may well have made.
         var activeAcknowledged = orders.Values.Where(o => o is not null && Active.Contains(o.Status)).Sum(o => (long)o!.Quantity);
         var unexplained = stock.Sold - activeAcknowledged;
         checks.Add(new Check("sold = acknowledged active orders", unexplained == 0 || (unexplained > 0 && unexplained <= transportErrors),
-            $"sold {stock.Sold}, acknowledged and active {activeAcknowledged}" + (unexplained > 0 ? $" ({unexplained} sold without an answer; {transportErrors} requests got none)" : "")));
+            $"sold {stock.Sold}, acknowledged and active {activeAcknowledged}" + (unexplained > 0 ? $" ({unexplained} sold without an answer; {transportErrors} requests got no answer from the service)" : "")));
 
         var paidByBuyers = run.Acknowledged.Values.Count(o => o.PaidByBuyer);
         var paid = statuses.GetValueOrDefault("paid");
