@@ -47,6 +47,19 @@ public static class TestJanitor
             exit 0
             """);
 
+    /// <summary>
+    /// Runs <paramref name="command"/> (a shell line) if the test host dies while the file
+    /// <paramref name="marker"/> exists: for what a test starts detached (daemons of a script),
+    /// which no watchdog of a child process reaches. The test deletes the marker once it has
+    /// stopped them itself; the watchdog then ends.
+    /// </summary>
+    public static void RunIfHostDies(string command, string marker) =>
+        Spawn("seckill-watchdog", Host, $"""
+            while kill -0 {Host} 2>/dev/null && [ -e '{marker}' ]; do sleep 0.5; done
+            [ -e '{marker}' ] && ! kill -0 {Host} 2>/dev/null && {command}
+            exit 0
+            """);
+
     /// <summary>Once <paramref name="host"/> is gone (and its watchdogs have killed what they guard), its directories go.</summary>
     internal static void CleanUpAfter(int host) =>
         Spawn("seckill-janitor", host, $$"""

@@ -51,7 +51,8 @@ public static class LoadRun
         if (options.Verify)
         {
             log.WriteLine($"verifying {run.Acknowledged.Count} acknowledged orders against the service...");
-            verification = await new Verification(admin, run, recorder.Operations.Sum(o => o.Unanswered)).RunAsync(options.DrainTimeout, cancellationToken);
+            verification = await new Verification(admin, run, recorder.Operations.Sum(o => o.Unanswered),
+                recorder.Operations.Where(o => o.Name == Scenario.Pay).Sum(o => o.Unanswered)).RunAsync(options.DrainTimeout, cancellationToken);
         }
         return Report.From(options, service, saleId, recorder,
             new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag), verification);
