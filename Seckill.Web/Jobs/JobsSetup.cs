@@ -44,6 +44,7 @@ public static class JobsSetup
         // After the storage's startup, which connects the store the jobs live in.
         services.AddHostedService<JobServer>();
         services.AddHostedService(provider => provider.GetRequiredService<Notifications.Notifier>());
+        services.AddHostedService<ReclaimWatch>();
         return builder;
     }
 
