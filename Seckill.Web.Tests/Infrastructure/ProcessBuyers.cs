@@ -17,10 +17,10 @@ public static class ProcessBuyers
         return client;
     }
 
-    /// <summary>One unit bought by <paramref name="user"/>: the status, the order id if acknowledged, the problem code if any.</summary>
-    public static async Task<(HttpStatusCode Status, long OrderId, string? Code)> BuyAsync(HttpClient client, long saleId, long user)
+    /// <summary><paramref name="quantity"/> units bought by <paramref name="user"/>: the status, the order id if acknowledged, the problem code if any.</summary>
+    public static async Task<(HttpStatusCode Status, long OrderId, string? Code)> BuyAsync(HttpClient client, long saleId, long user, int quantity = 1)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase") { Content = JsonContent.Create(new { quantity = 1 }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sales/{saleId}/purchase") { Content = JsonContent.Create(new { quantity }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SeckillProcess.Token(user));
         using var response = await client.SendAsync(request);
         if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted)

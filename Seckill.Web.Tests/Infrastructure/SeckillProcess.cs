@@ -109,13 +109,13 @@ public sealed class SeckillProcess : IDisposable
     public static string Token(long userId, bool admin = false) =>
         new TokenIssuer(Options.Create(new AuthOptions { SigningKey = SigningKey })).Issue(userId, admin, TimeSpan.FromHours(1));
 
-    public async Task<SaleResponse> CreateSaleAsync(int stock)
+    public async Task<SaleResponse> CreateSaleAsync(int stock, int perUserLimit = 1)
     {
         using var admin = ClientFor(1, admin: true);
         var startsAt = DateTimeOffset.UtcNow.AddSeconds(-1);
         var response = await admin.PostAsJsonAsync("/api/admin/sales", new
         {
-            sku = "SKU-P", name = "Process sale", price = 5m, stock, startsAt, endsAt = startsAt.AddHours(1), perUserLimit = 1,
+            sku = "SKU-P", name = "Process sale", price = 5m, stock, startsAt, endsAt = startsAt.AddHours(1), perUserLimit,
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<SaleResponse>(Api.Json))!;
