@@ -92,7 +92,7 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         }
 
         var settled = await p0.SettledStockAsync(sale.Id);
-        output.WriteLine($"settled: {settled}");
+        output.WriteLine($"settled: {settled}; shards: {string.Join(", ", settled.Shards)}");
         Assert.Equal(Stock, settled.Sold);
         Assert.Equal(0, settled.Pool + settled.Available);
         Assert.Equal(Stock, acknowledged.Count);
