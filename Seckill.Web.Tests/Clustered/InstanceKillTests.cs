@@ -14,6 +14,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// the whole stock is sold through instance 0 alone — the idle instance's share taken from its
 /// shard, the dead one's back from the pool.
 /// </summary>
+[Collection(ProcessClusters.Name)]
 public sealed class InstanceKillTests(ITestOutputHelper output)
 {
     private const int Stock = 3000;

@@ -9,6 +9,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// orders of several units are filled when the stock is scattered so that no shard holds enough,
 /// and the last units sell (ARCHITECTURE §3, the end game).
 /// </summary>
+[Collection(ProcessClusters.Name)]
 public sealed class ProcessEndgameTests
 {
     [Fact]

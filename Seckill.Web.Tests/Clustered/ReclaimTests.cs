@@ -19,6 +19,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// reclaimed, or its shard's Redis died with it. Two real instances (processes) A (id 0) and B
 /// (id 1), each with its own shard Redis, one pool Redis, one MariaDB.
 /// </summary>
+[Collection(ProcessClusters.Name)]
 public sealed class ReclaimTests(ITestOutputHelper output)
 {
     private const int A = 0;

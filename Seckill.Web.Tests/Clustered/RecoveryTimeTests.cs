@@ -9,6 +9,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// on sale (in the pool, where the live instances refill from) — the time it takes is printed for
 /// BENCHMARKS section 8, never asserted. <c>SECKILL_KILLS=10</c> runs ten kills (CI runs two).
 /// </summary>
+[Collection(ProcessClusters.Name)]
 public sealed class RecoveryTimeTests(ITestOutputHelper output)
 {
     private static int Kills => int.TryParse(Environment.GetEnvironmentVariable("SECKILL_KILLS"), out var kills) ? kills : 2;

@@ -12,6 +12,7 @@ namespace Seckill.Web.Tests.Deploy;
 /// cluster behind Nginx, a flash sale driven through Nginx by the load tool, one instance killed
 /// mid-sale with the script, the load tool's verification passing, and nothing left running.
 /// </summary>
+[Collection(ProcessClusters.Name)]
 public sealed class ClusterScriptTests(ITestOutputHelper output)
 {
     private static readonly string Repo = FindRepo();
