@@ -26,16 +26,14 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         using var shard1 = new TestStore(StorageMode.Clustered);
         using var shard2 = new TestStore(StorageMode.Clustered);
         using var logs = new TempDirectory();
-        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => new Dictionary<string, string?>(store.Settings)
+        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => SeckillProcess.InstanceSettings(store, id, shard, new Dictionary<string, string?>
         {
-            ["Seckill:InstanceId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Redis:Shard"] = shard.Settings["Redis:Shard"],
             ["Jobs:Rebalance"] = "* * * * * *",
             ["Jobs:Reclaim"] = "* * * * * *",
             ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
             ["Cluster:DeadAfter"] = "00:00:02",
             ["Orders:ConfirmWaitMs"] = "0",
-        };
+        });
         var started = await Task.WhenAll(
             SeckillProcess.StartAsync(Settings(0, store), logs.Path),
             SeckillProcess.StartAsync(Settings(1, shard1), logs.Path),
@@ -49,10 +47,7 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         using var http2 = Client(p2);
         var clients = new[] { http0, http1, http2 };
 
-        // The stock report lists every shard an instance knows, and whether it is live.
-        var probe = await p0.CreateSaleAsync(1);
-        await Eventually.TrueAsync(async () => (await p0.StockAsync(probe.Id)).Shards.Count(shard => shard.Live) == 3,
-            "the three instances to know each other");
+        await p0.KnowsLiveShardsAsync(3);
         var sale = await p0.CreateSaleAsync(Stock);
         foreach (var client in clients)
         {

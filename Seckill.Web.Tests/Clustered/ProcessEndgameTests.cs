@@ -19,17 +19,15 @@ public sealed class ProcessEndgameTests
         using var shard1 = new TestStore(StorageMode.Clustered);
         using var shard2 = new TestStore(StorageMode.Clustered);
         using var logs = new TempDirectory();
-        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => new Dictionary<string, string?>(store.Settings)
+        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => SeckillProcess.InstanceSettings(store, id, shard, new Dictionary<string, string?>
         {
-            ["Seckill:InstanceId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Redis:Shard"] = shard.Settings["Redis:Shard"],
             ["Jobs:Rebalance"] = "* * * * * *",
             ["Gate:SaleRefreshInterval"] = "00:00:00.200",
             // Everything on the shards at once, and no end game on size alone: 6 units left would
             // otherwise be gathered on one shard by the first periodic run, and none would be short.
             ["Allocation:ReserveRatio"] = "0",
             ["Allocation:EndgameThreshold"] = "0",
-        };
+        });
         var started = await Task.WhenAll(
             SeckillProcess.StartAsync(Settings(0, store), logs.Path),
             SeckillProcess.StartAsync(Settings(1, shard1), logs.Path),
@@ -37,9 +35,7 @@ public sealed class ProcessEndgameTests
         using var p0 = started[0];
         using var p1 = started[1];
         using var p2 = started[2];
-        var probe = await p0.CreateSaleAsync(1);
-        await Eventually.TrueAsync(async () => (await p0.StockAsync(probe.Id)).Shards.Count(shard => shard.Live) == 3,
-            "the three instances to know each other");
+        await p0.KnowsLiveShardsAsync(3);
 
         var sale = await p0.CreateSaleAsync(6, perUserLimit: 3);
         using var http0 = Client(p0);

@@ -22,15 +22,13 @@ public sealed class RecoveryTimeTests(ITestOutputHelper output)
         using var shard1 = new TestStore(StorageMode.Clustered);
         using var victimShard = new TestStore(StorageMode.Clustered);
         using var logs = new TempDirectory();
-        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => new Dictionary<string, string?>(store.Settings)
+        IReadOnlyDictionary<string, string?> Settings(int id, TestStore shard) => SeckillProcess.InstanceSettings(store, id, shard, new Dictionary<string, string?>
         {
-            ["Seckill:InstanceId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Redis:Shard"] = shard.Settings["Redis:Shard"],
             ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
             ["Cluster:DeadAfter"] = deadAfter,
             // Nobody buys here: no rebalance may move the victim's stock before it dies.
             ["Allocation:Rebalance"] = "false",
-        };
+        });
         using var p0 = await SeckillProcess.StartAsync(Settings(0, store), logs.Path);
         using var p1 = await SeckillProcess.StartAsync(Settings(1, shard1), logs.Path);
 
@@ -38,9 +36,7 @@ public sealed class RecoveryTimeTests(ITestOutputHelper output)
         for (var kill = 0; kill < Kills; kill++)
         {
             using var victim = await SeckillProcess.StartAsync(Settings(2, victimShard), logs.Path);
-            var probe = await p0.CreateSaleAsync(1);
-            await Eventually.TrueAsync(async () => (await p0.StockAsync(probe.Id)).Shards.Count(shard => shard.Live && !shard.Reclaimed) == 3,
-                "the victim to be live and known");
+            await p0.KnowsLiveShardsAsync(3);
             var sale = await p0.CreateSaleAsync(3000);
             var held = (await p0.StockAsync(sale.Id)).Shards.Single(shard => shard.InstanceId == 2).Available;
             Assert.True(held > 0);

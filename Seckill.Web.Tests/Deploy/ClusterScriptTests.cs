@@ -143,28 +143,32 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
             "--rate", "300", "--users", "6000", "--stock", "2000", "--signing-key", File.ReadAllText(keyFile).Trim(),
             "--out", Path.Combine(Path.GetDirectoryName(keyFile)!, "load-report")], environment);
         using var process = start.Process;
-        var killed = false;
-        var deadline = DateTime.UtcNow.AddMinutes(10);
-        while (!process.HasExited && DateTime.UtcNow < deadline)
+        string Text()
         {
-            // A progress line with acknowledged purchases: the sale is selling.
-            if (!killed && start.Text.ToString().Contains("202:", StringComparison.Ordinal))
+            lock (start.Text)
             {
-                var (_, text) = Run("bash", [Script, "kill", "2"], TimeSpan.FromMinutes(1), environment);
-                lock (start.Text)
-                {
-                    start.Text.AppendLine(text);
-                }
-                killed = true;
+                return start.Text.ToString();
             }
-            await Task.Delay(100);
         }
-        if (!process.HasExited)
+        // A progress line with acknowledged purchases: the sale is selling (the tool builds first).
+        await Eventually.TrueAsync(() => Task.FromResult(process.HasExited || Text().Contains("202:", StringComparison.Ordinal)),
+            () => $"the load tool to report purchases: {Text()}", TimeSpan.FromMinutes(5));
+        var (_, killed) = Run("bash", [Script, "kill", "2"], TimeSpan.FromMinutes(1), environment);
+        lock (start.Text)
+        {
+            start.Text.AppendLine(killed);
+        }
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
         }
-        await process.WaitForExitAsync();
-        return (process.ExitCode, start.Text.ToString());
+        return (process.ExitCode, Text());
     }
 
     private static string Script => Path.Combine(Repo, "deploy/cluster.sh");

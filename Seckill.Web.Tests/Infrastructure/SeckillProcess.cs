@@ -121,6 +121,32 @@ public sealed class SeckillProcess : IDisposable
         return (await response.Content.ReadFromJsonAsync<SaleResponse>(Api.Json))!;
     }
 
+    /// <summary>
+    /// Instance <paramref name="id"/> of the cluster whose database and pool Redis are
+    /// <paramref name="cluster"/>'s, with its own shard Redis (<paramref name="shard"/>'s), and <paramref name="extra"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> InstanceSettings(TestStore cluster, int id, TestStore shard, IReadOnlyDictionary<string, string?> extra)
+    {
+        var settings = new Dictionary<string, string?>(cluster.Settings)
+        {
+            ["Seckill:InstanceId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Redis:Shard"] = shard.Settings["Redis:Shard"],
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>Waits until this instance's stock report (of a probe sale) lists <paramref name="count"/> live shards not reclaimed.</summary>
+    public async Task KnowsLiveShardsAsync(int count)
+    {
+        var probe = await CreateSaleAsync(1);
+        await Eventually.TrueAsync(async () => (await StockAsync(probe.Id)).Shards.Count(shard => shard.Live && !shard.Reclaimed) == count,
+            $"{count} instances to be live and known");
+    }
+
     public async Task<StockResponse> StockAsync(long saleId)
     {
         using var admin = ClientFor(1, admin: true);
