@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Seckill.Web.Sales;
@@ -33,6 +34,8 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
             ["Jobs:SchedulePollingInterval"] = "00:00:00.200",
             ["Cluster:DeadAfter"] = "00:00:02",
             ["Orders:ConfirmWaitMs"] = "0",
+            // End games and reclaims are logged: printed if the test fails.
+            ["Logging:LogLevel:Seckill.Web.Allocation"] = "Information",
         });
         var started = await Task.WhenAll(
             SeckillProcess.StartAsync(Settings(0, store), logs.Path),
@@ -78,9 +81,10 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         // Every buyer now reaches instance 0 (instance 1 still gets none); waves until sold out.
         for (var wave = 2; wave < 30; wave++)
         {
-            var bought = await WaveAsync([http0], sale.Id, () => ++user, 900);
+            var refusals = new ConcurrentDictionary<string, int>();
+            var bought = await WaveAsync([http0], sale.Id, () => ++user, 900, refusals: refusals);
             acknowledged.AddRange(bought);
-            output.WriteLine($"wave {wave}: {bought.Count} acknowledged");
+            output.WriteLine($"wave {wave}: {bought.Count} acknowledged; refused: {string.Join(", ", refusals.Select(pair => $"{pair.Key} {pair.Value}"))}");
             if (bought.Count == 0)
             {
                 break;
@@ -89,6 +93,10 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
 
         var settled = await p0.SettledStockAsync(sale.Id);
         output.WriteLine($"settled: {settled}; shards: {string.Join(", ", settled.Shards)}");
+        if (settled.Sold != Stock)
+        {
+            output.WriteLine($"instance 0's log:\n{p0.Log}\ninstance 1's log:\n{p1.Log}");
+        }
         Assert.Equal(Stock, settled.Sold);
         Assert.Equal(0, settled.Pool + settled.Available);
         Assert.Equal(Stock, acknowledged.Count);

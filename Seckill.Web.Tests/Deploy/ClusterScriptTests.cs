@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Seckill.Web.Tests.Infrastructure;
+using static Seckill.Web.Tests.Deploy.Shell;
 using Xunit.Abstractions;
 
 namespace Seckill.Web.Tests.Deploy;
@@ -15,8 +16,6 @@ namespace Seckill.Web.Tests.Deploy;
 [Collection(ProcessClusters.Name)]
 public sealed class ClusterScriptTests(ITestOutputHelper output)
 {
-    private static readonly string Repo = FindRepo();
-
     [Fact]
     public void TheShippedNginxConfigurationPassesNginxTest()
     {
@@ -173,52 +172,6 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
 
     private static string Script => Path.Combine(Repo, "deploy/cluster.sh");
 
-    private static string Nginx => File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-
-    private static (int Code, string Text) Run(string file, IEnumerable<string> arguments, TimeSpan within, Dictionary<string, string>? environment = null)
-    {
-        var started = Start(file, arguments, environment);
-        using var process = started.Process;
-        if (!process.WaitForExit(within))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {within}: {started.Text}");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, started.Text.ToString());
-    }
-
-    private static (Process Process, StringBuilder Text) Start(string file, IEnumerable<string> arguments, Dictionary<string, string>? environment)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        foreach (var (key, value) in environment ?? [])
-        {
-            info.Environment[key] = value;
-        }
-        var text = new StringBuilder();
-        var process = new Process { StartInfo = info };
-        void Append(object _, DataReceivedEventArgs line)
-        {
-            if (line.Data is not null)
-            {
-                lock (text)
-                {
-                    text.AppendLine(line.Data);
-                }
-            }
-        }
-        process.OutputDataReceived += Append;
-        process.ErrorDataReceived += Append;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, text);
-    }
-
     /// <summary>The first of <paramref name="count"/> consecutive free loopback ports.</summary>
     private static int FreeRun(int count)
     {
@@ -261,15 +214,5 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
         {
             return "";
         }
-    }
-
-    private static string FindRepo()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Seckill.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("the repository root (Seckill.sln) was not found");
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -41,13 +42,18 @@ public static class ProcessBuyers
     /// One buyer per user, all at once, spread over <paramref name="clients"/>; the order ids
     /// acknowledged (201 or 202). Any other answer than 409 (and <paramref name="alsoAllowed"/>) fails.
     /// </summary>
+    /// <param name="refusals">If given, counts each refusal's problem code (for a test's diagnostics).</param>
     public static async Task<List<long>> WaveAsync(HttpClient[] clients, long saleId, Func<long> nextUser, int buyers,
-        HttpStatusCode? alsoAllowed = null)
+        HttpStatusCode? alsoAllowed = null, ConcurrentDictionary<string, int>? refusals = null)
     {
         var users = Enumerable.Range(0, buyers).Select(_ => nextUser()).ToList();
         var results = await Task.WhenAll(users.Select(async user =>
         {
-            var (status, orderId, _) = await BuyAsync(clients[user % clients.Length], saleId, user);
+            var (status, orderId, code) = await BuyAsync(clients[user % clients.Length], saleId, user);
+            if (orderId == 0)
+            {
+                refusals?.AddOrUpdate(code ?? ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, count) => count + 1);
+            }
             Assert.True(status is HttpStatusCode.Created or HttpStatusCode.Accepted or HttpStatusCode.Conflict || status == alsoAllowed,
                 $"user {user}: unexpected {(int)status}");
             return orderId;

@@ -155,24 +155,66 @@ public sealed partial class Allocator(
             return moved;
         }
         var endgame = await EnterEndgameAsync(lane, views);
-        return moved + await GatherAsync(lane.SaleId, endgame, views);
+        return endgame == SaleLane.NoEndgame ? moved : moved + await GatherAsync(lane.SaleId, endgame, views);
     }
 
     /// <summary>
     /// Claims the sale's end game for the shard the plan picks (or learns the one already claimed),
-    /// tells every instance, and reserves there from now on.
+    /// tells every instance, and reserves there from now on; <see cref="SaleLane.NoEndgame"/> if
+    /// every claim found was on a reclaimed shard.
     /// </summary>
     public async ValueTask<int> EnterEndgameAsync(SaleLane lane, IReadOnlyList<ShardView> views)
     {
         var preferred = views.Count > 0 ? RebalancePlan.EndgameShard(views) : shards.Local.Id;
-        var holder = await registry.ClaimEndgameAsync(lane.SaleId, preferred);
-        if (lane.EndgameShard != holder)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            lane.EndgameShard = holder;
-            channel.Publish(string.Create(CultureInfo.InvariantCulture, $"{EndgamePrefix}{lane.SaleId}:{holder}"));
-            LogEndgame(lane.SaleId, holder);
+            var holder = await registry.ClaimEndgameAsync(lane.SaleId, preferred);
+            // Looked at after the claim: a reclaim fences the shard before it ends its end games,
+            // so a claim made on it after that (by someone who saw it live just before) is seen here.
+            if (await VoidIfReclaimedAsync(holder))
+            {
+                continue;
+            }
+            if (lane.EndgameShard != holder)
+            {
+                lane.EndgameShard = holder;
+                channel.Publish(string.Create(CultureInfo.InvariantCulture, $"{EndgamePrefix}{lane.SaleId}:{holder}"));
+                LogEndgame(lane.SaleId, holder);
+            }
+            return holder;
         }
-        return holder;
+        return SaleLane.NoEndgame;
+    }
+
+    /// <summary>
+    /// Whether the sale's end game, as this instance knows it, is on a reclaimed shard (its claim was
+    /// made just after the reclaim ended the shard's end games, or its end was not heard): if so it
+    /// is ended, here and everywhere, so that no one gathers stock there or reserves there again.
+    /// </summary>
+    public async ValueTask<bool> EndIfReclaimedAsync(SaleLane lane) =>
+        lane.EndgameShard is var endgame and not SaleLane.NoEndgame && await VoidIfReclaimedAsync(endgame);
+
+    private async ValueTask<bool> VoidIfReclaimedAsync(int endgameShard)
+    {
+        try
+        {
+            if (!shards.TryGet(endgameShard, out var shard) || !await shard.IsReclaimedAsync())
+            {
+                return false;
+            }
+        }
+        catch (StockUnavailableException)
+        {
+            // Not known now: if its instance is dead, its reclaim ends the end game.
+            return false;
+        }
+        var ended = (await registry.EndEndgamesOnAsync(endgameShard)).ToHashSet();
+        ended.UnionWith(_lanes.Values.Where(lane => lane.EndgameShard == endgameShard).Select(lane => lane.SaleId));
+        foreach (var saleId in ended)
+        {
+            EndgameOver(saleId);
+        }
+        return true;
     }
 
     /// <summary>Moves everything the other shards have of the sale to the end-game shard.</summary>

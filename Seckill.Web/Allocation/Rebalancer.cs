@@ -86,6 +86,7 @@ public sealed partial class Rebalancer(
             }
         }
         var lane = allocator.For(saleId);
+        await allocator.EndIfReclaimedAsync(lane);
         var views = await allocator.ViewAsync(saleId);
         var poolUnits = await pool.GetAsync(saleId);
         IReadOnlyList<PlannedMove> moves = [];
