@@ -11,9 +11,11 @@ internal static class Shell
 
     public static string Nginx => File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 
-    public static (int Code, string Text) Run(string file, IEnumerable<string> arguments, TimeSpan within, Dictionary<string, string>? environment = null)
+    /// <summary>Runs <paramref name="file"/> to its end (killed after <paramref name="within"/>): its exit code and its output and errors.</summary>
+    public static (int Code, string Text) Run(string file, IEnumerable<string> arguments, TimeSpan within, Dictionary<string, string>? environment = null,
+        string? workingDirectory = null)
     {
-        var started = Start(file, arguments, environment);
+        var started = Start(file, arguments, environment, workingDirectory);
         using var process = started.Process;
         if (!process.WaitForExit(within))
         {
@@ -24,9 +26,11 @@ internal static class Shell
         return (process.ExitCode, started.Text.ToString());
     }
 
-    public static (Process Process, StringBuilder Text) Start(string file, IEnumerable<string> arguments, Dictionary<string, string>? environment)
+    /// <summary>Starts <paramref name="file"/> in the repository (or <paramref name="workingDirectory"/>), its output and errors gathered in Text.</summary>
+    public static (Process Process, StringBuilder Text) Start(string file, IEnumerable<string> arguments, Dictionary<string, string>? environment,
+        string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo };
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? Repo };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
