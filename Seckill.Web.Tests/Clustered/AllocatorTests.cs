@@ -58,6 +58,11 @@ public sealed class AllocatorTests(ITestOutputHelper output)
         Assert.Equal(600, acknowledged.Count);
         Assert.Equal(0, stock.Pool + stock.Available);
         Assert.Equal(0, stock.Shards.Single(shard => shard.InstanceId == 2).Available);
+        // Per shard: every unit sold was reserved on one of them, and each holds what it received
+        // less what it gave and sold (no order ended here).
+        Assert.Equal(stock.Sold, stock.Shards.Sum(shard => shard.Sold));
+        Assert.All(stock.Shards, shard => Assert.Equal(shard.MovedIn - shard.MovedOut, shard.Available + shard.Reserved + shard.Sold));
+        Assert.True(stock.Shards.Single(shard => shard.InstanceId == 2).MovedOut > 0, "the idle instance's stock was taken");
         AssertEachOrderOnce(cluster.Store, sale.Id, acknowledged);
     }
 

@@ -47,6 +47,20 @@ public abstract class StockPoolContract
         Assert.Equal([new Transfer(1, sale, FromShard: null, ToShard: 0, 10)], await InTransitAsync(sale));
     }
 
+    [Fact]
+    public async Task MovesPerShardCountLandedUnitsInAndOut()
+    {
+        var sale = await SaleWithPoolAsync(100);
+        await Pool.TakeAsync(sale, 40, transferId: 1, toShard: 4);
+        await Pool.CompleteTransferAsync(sale, 1);
+        await Pool.RecordWithdrawalAsync(sale, 2, fromShard: 4, toShard: 5, maxUnits: 15);
+        await Pool.MarkWithdrawnAsync(sale, 2, 15);
+        await Pool.CompleteTransferAsync(sale, 2);
+        await Pool.TakeAsync(sale, 10, transferId: 3, toShard: 5); // in transit: not counted yet
+
+        Assert.Equal([new ShardMoves(4, UnitsIn: 40, UnitsOut: 15), new ShardMoves(5, UnitsIn: 15, UnitsOut: 0)], await Pool.MovesAsync(sale));
+    }
+
     /// <summary>The moves in transit, without the time each was recorded (which the test cannot know).</summary>
     protected async Task<IReadOnlyList<Transfer>> InTransitAsync(long sale) =>
         (await Pool.ListInTransitAsync(sale)).Select(transfer => transfer with { CreatedAtMs = 0 }).ToList();

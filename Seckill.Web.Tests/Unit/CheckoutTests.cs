@@ -92,6 +92,8 @@ public class CheckoutTests
         public ValueTask CompleteTransferAsync(long saleId, long transferId) => _inner.CompleteTransferAsync(saleId, transferId);
         public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) => _inner.ListInTransitAsync(saleId);
         public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) => _inner.HoldingsAsync(shardId, cancellationToken);
+
+        public ValueTask<IReadOnlyList<ShardMoves>> MovesAsync(long saleId) => _inner.MovesAsync(saleId);
         public ValueTask RecordWithdrawalAsync(long saleId, long transferId, int fromShard, int? toShard, long maxUnits) =>
             _inner.RecordWithdrawalAsync(saleId, transferId, fromShard, toShard, maxUnits);
         public ValueTask MarkWithdrawnAsync(long saleId, long transferId, long units) => _inner.MarkWithdrawnAsync(saleId, transferId, units);

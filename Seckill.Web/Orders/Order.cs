@@ -37,7 +37,9 @@ public readonly record struct OrderWrite(Reservation Reservation, bool Committed
 }
 
 /// <summary>Units of a sale by order state, as the database counts them.</summary>
-public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed);
+/// <param name="ActiveByShard">Units of active orders (awaiting payment or paid) per shard they were reserved on.</param>
+public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed,
+    IReadOnlyDictionary<int, long> ActiveByShard);
 
 public enum PaymentOutcome { NotFound, Paid, AlreadyPaid, Expired, Cancelled, Failed }
 

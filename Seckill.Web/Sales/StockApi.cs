@@ -13,9 +13,12 @@ namespace Seckill.Web.Sales;
 /// <param name="Live">Its instance's heartbeat is fresh.</param>
 /// <param name="Reachable">The shard answered this read.</param>
 /// <param name="Reclaimed">Its instance was declared dead and its stock went back to the pool (its figures count nowhere).</param>
+/// <param name="Sold">Units of active orders (awaiting payment or paid) reserved on this shard.</param>
+/// <param name="MovedIn">Units the allocator landed on this shard (warm-up, refills, steals, end game).</param>
+/// <param name="MovedOut">Units it moved away from this shard (to another shard or back to the pool).</param>
 public sealed record ShardStockResponse(
     [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] int InstanceId, long Available, long Reserved,
-    bool Live = true, bool Reachable = true, bool Reclaimed = false);
+    bool Live = true, bool Reachable = true, bool Reclaimed = false, long Sold = 0, long MovedIn = 0, long MovedOut = 0);
 
 /// <summary>
 /// The terms of the conservation law, <c>total = pool + available + reserved + inTransit + sold</c>,

@@ -21,9 +21,12 @@ public sealed class StockReport(SaleDirectory sales, IStockPool pool, Allocator 
         var perShard = await allocator.ReportAsync(saleId);
         var counted = perShard.Where(shard => shard.Counts).ToList();
         var counts = await orders.CountAsync(saleId, cancellationToken);
+        var moves = (await pool.MovesAsync(saleId)).ToDictionary(shard => shard.ShardId);
         return new StockResponse(
             sale.Stock, await pool.GetAsync(saleId), counted.Sum(shard => shard.Available), counted.Sum(shard => shard.Reserved),
             await allocator.InTransitAsync(saleId), counts.Sold, counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
-            perShard.Select(shard => new ShardStockResponse(shard.ShardId, shard.Available, shard.Reserved, shard.Live, shard.Reachable, shard.Reclaimed)).ToList());
+            perShard.Select(shard => new ShardStockResponse(shard.ShardId, shard.Available, shard.Reserved, shard.Live, shard.Reachable, shard.Reclaimed,
+                counts.ActiveByShard.GetValueOrDefault(shard.ShardId), moves.GetValueOrDefault(shard.ShardId)?.UnitsIn ?? 0,
+                moves.GetValueOrDefault(shard.ShardId)?.UnitsOut ?? 0)).ToList());
     }
 }

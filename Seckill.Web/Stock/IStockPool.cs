@@ -17,6 +17,9 @@ public readonly record struct Transfer(long TransferId, long SaleId, int? FromSh
 /// away, less the units of its reservations that became orders (whatever became of the orders
 /// since: a cancelled or expired order's units go back to the pool, not to the shard).
 /// </summary>
+/// <summary>A shard's landed moves of one sale, in units: received (from the pool or another shard) and given.</summary>
+public sealed record ShardMoves(int ShardId, long UnitsIn, long UnitsOut);
+
 public sealed record ShardHolding(long SaleId, long Units, IReadOnlyList<ShardMove> MovesIn);
 
 /// <summary>
@@ -80,6 +83,9 @@ public interface IStockPool
     ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId);
 
     ValueTask<long> GetAsync(long saleId);
+
+    /// <summary>Units of the sale each shard received and gave by landed moves (the pool is not listed).</summary>
+    ValueTask<IReadOnlyList<ShardMoves>> MovesAsync(long saleId);
 
     /// <summary>What the ledger says shard <paramref name="shardId"/> holds, per sale it ever held units of.</summary>
     ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken);

@@ -176,6 +176,16 @@ public sealed class InProcessStockPool : IStockPool
         }
     }
 
+    public ValueTask<IReadOnlyList<ShardMoves>> MovesAsync(long saleId)
+    {
+        var pool = Pool(saleId);
+        lock (pool)
+        {
+            return new(Sql.SqlStockPool.ShardMovesOf(pool.Moves.Values.Where(move => pool.Landed.Contains(move.TransferId))
+                .Select(move => (move.FromShard, move.ToShard, move.Units))));
+        }
+    }
+
     public ValueTask<long> GetAsync(long saleId)
     {
         var pool = Pool(saleId);

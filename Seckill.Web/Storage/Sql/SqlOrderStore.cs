@@ -242,8 +242,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
                 "SELECT status AS Status, SUM(quantity) AS Units FROM orders WHERE sale_id = @saleId GROUP BY status", new { saleId }))
             .ToDictionary(row => row.Status, row => (long)row.Units);
         long Units(string status) => units.GetValueOrDefault(status);
+        var byShard = (await sql.QueryAsync<ShardUnitsRow>(
+                "SELECT shard_id AS ShardId, SUM(quantity) AS Units FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') GROUP BY shard_id",
+                new { saleId }))
+            .ToDictionary(row => (int)row.ShardId, row => (long)row.Units);
         return new SaleOrderCounts(sold, Units(OrderStatus.AwaitingPayment), Units(OrderStatus.Paid),
-            Units(OrderStatus.Cancelled), Units(OrderStatus.Expired), Units(OrderStatus.Failed));
+            Units(OrderStatus.Cancelled), Units(OrderStatus.Expired), Units(OrderStatus.Failed), byShard);
     }
 
     private const string ActiveUnits =
@@ -352,6 +356,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     {
         public string Status { get; set; } = "";
         // SUM is DECIMAL in MySQL and INTEGER in SQLite.
+        public decimal Units { get; set; }
+    }
+
+    private sealed class ShardUnitsRow
+    {
+        public long ShardId { get; set; }
         public decimal Units { get; set; }
     }
 

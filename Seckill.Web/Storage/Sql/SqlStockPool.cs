@@ -154,6 +154,35 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
         return rows.Select(row => new Transfer(row.Id, row.SaleId, row.FromShard, row.ToShard, row.Units, row.Taken != 0, row.CreatedAt)).ToList();
     }
 
+    public async ValueTask<IReadOnlyList<ShardMoves>> MovesAsync(long saleId)
+    {
+        await using var connection = await db.OpenAsync(CancellationToken.None);
+        var rows = await new Sql(connection, null, CancellationToken.None).QueryAsync<MovedRow>(
+            """
+            SELECT from_shard AS FromShard, to_shard AS ToShard, SUM(units) AS Units FROM stock_moves
+            WHERE sale_id = @saleId AND landed_at IS NOT NULL GROUP BY from_shard, to_shard
+            """, new { saleId });
+        return ShardMovesOf(rows.Select(row => (row.FromShard, row.ToShard, (long)row.Units)));
+    }
+
+    /// <summary>Per shard, the units of (from, to, units) moves it received and gave.</summary>
+    internal static IReadOnlyList<ShardMoves> ShardMovesOf(IEnumerable<(int? From, int? To, long Units)> moves)
+    {
+        var byShard = new SortedDictionary<int, (long In, long Out)>();
+        foreach (var (from, to, units) in moves)
+        {
+            if (to is { } receiver)
+            {
+                byShard[receiver] = (byShard.GetValueOrDefault(receiver).In + units, byShard.GetValueOrDefault(receiver).Out);
+            }
+            if (from is { } giver)
+            {
+                byShard[giver] = (byShard.GetValueOrDefault(giver).In, byShard.GetValueOrDefault(giver).Out + units);
+            }
+        }
+        return byShard.Select(pair => new ShardMoves(pair.Key, pair.Value.In, pair.Value.Out)).ToList();
+    }
+
     public async ValueTask<long> GetAsync(long saleId)
     {
         await using var connection = await db.OpenAsync(CancellationToken.None);
@@ -187,6 +216,14 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
     private sealed class SaleUnits
     {
         public long SaleId { get; set; }
+        // SUM is DECIMAL in MySQL and INTEGER in SQLite.
+        public decimal Units { get; set; }
+    }
+
+    private sealed class MovedRow
+    {
+        public int? FromShard { get; set; }
+        public int? ToShard { get; set; }
         // SUM is DECIMAL in MySQL and INTEGER in SQLite.
         public decimal Units { get; set; }
     }

@@ -5,11 +5,17 @@ using System.Text.Json.Serialization;
 namespace Seckill.Load.Drive;
 
 /// <summary>The stock terms of <c>GET /api/admin/sales/{id}/stock</c>.</summary>
-public sealed record StockView(long Total, long Pool, long Available, long Reserved, long InTransit, long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed)
+public sealed record StockView(long Total, long Pool, long Available, long Reserved, long InTransit, long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed,
+    IReadOnlyList<ShardStockView>? Shards = null)
 {
     /// <summary>total = pool + Σ available + Σ reserved + in transit + sold.</summary>
     public bool Conserved => Total == Pool + Available + Reserved + InTransit + Sold;
 }
+
+/// <summary>One instance's shard of the sale: what it holds, what was sold from it, what the allocator moved in and out.</summary>
+public sealed record ShardStockView(
+    [property: JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] int InstanceId, long Available, long Reserved,
+    bool Live, bool Reachable, bool Reclaimed, long Sold, long MovedIn, long MovedOut);
 
 /// <summary>An order as <c>GET /api/orders/{id}</c> shows it.</summary>
 public sealed record OrderView(long OrderId, long SaleId, long UserId, int Quantity, string Status, string? Reason);

@@ -61,6 +61,17 @@ public sealed class Verification(AdminApi admin, SaleRun run, long transportErro
             $"total {stock.Total} = pool {stock.Pool} + available {stock.Available} + reserved {stock.Reserved} + in transit {stock.InTransit} + sold {stock.Sold} " +
             $"(= {stock.Pool + stock.Available + stock.Reserved + stock.InTransit + stock.Sold})"));
 
+        // Per instance: every unit sold was reserved on some instance's shard (a dead instance's
+        // orders keep their shard when its reclaim writes them).
+        if (stock.Shards is { Count: > 0 } shards)
+        {
+            var soldOnShards = shards.Sum(shard => shard.Sold);
+            checks.Add(new Check("per instance: sold = Σ sold on each shard", soldOnShards == stock.Sold,
+                $"sold {stock.Sold}, on the shards {soldOnShards}: " + string.Join("; ", shards.Select(shard =>
+                    $"instance {shard.InstanceId}{(shard.Reclaimed ? " (reclaimed)" : shard.Live ? "" : " (not live)")}: sold {shard.Sold}, " +
+                    $"moved in {shard.MovedIn}, out {shard.MovedOut}, left {(shard.Reclaimed ? 0 : shard.Available + shard.Reserved)}"))));
+        }
+
         // Only this run buys from the sale, so every sold unit must be an order a buyer was told about —
         // unless the service did not answer a request (a timeout, or a gateway's 502/504 when an
         // instance died mid-request), whose order it may well have made.
