@@ -103,6 +103,17 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
                                            line.Contains("\"upstream\":\"") && line.Split("\"upstream\":\"")[1].Split('"')[0].Contains(',') &&
                                            !line.Contains("\"upstream_connect_time\":\"-,")).ToList();
             Assert.Empty(resent);
+            // Consistent hashing: a buyer of instance 1 (which lived) never reached instance 2; only
+            // instance 2's buyers moved, to instance 1, when it died. Some buyers sent several requests
+            // (a purchase, then its payment), so this says something.
+            var first = int.Parse(environment["SECKILL_INSTANCE_PORT"], System.Globalization.CultureInfo.InvariantCulture) + 1;
+            var byBuyer = log.Select(line => (Buyer: Field(line, "buyer"), Upstream: Field(line, "upstream").Split(", ")[^1]))
+                .Where(request => request.Upstream.StartsWith("127.0.0.1:", StringComparison.Ordinal))
+                .GroupBy(request => request.Buyer).ToList();
+            Assert.True(byBuyer.Count(buyer => buyer.Count() > 1) > 100, $"{byBuyer.Count(buyer => buyer.Count() > 1)} buyers sent more than one request");
+            var moved = byBuyer.Where(buyer => buyer.Select(request => request.Upstream)
+                .SkipWhile(upstream => upstream != $"127.0.0.1:{first}").Any(upstream => upstream != $"127.0.0.1:{first}")).ToList();
+            Assert.True(moved.Count == 0, $"{moved.Count} buyers of instance 1 reached another instance, e.g. {string.Join(" ", moved.FirstOrDefault() ?? Enumerable.Empty<(string, string)>())}");
         }
         finally
         {
@@ -118,6 +129,10 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
         Assert.DoesNotContain(Process.GetProcesses(), process => CommandLineOf(process.Id) is var line &&
             line.Contains(state, StringComparison.Ordinal) && !line.Contains("seckill-watchdog", StringComparison.Ordinal));
     }
+
+    /// <summary>A string field of one line of Nginx's JSON access log.</summary>
+    private static string Field(string line, string name) =>
+        line.Split($"\"{name}\":\"") is [_, var rest, ..] ? rest[..rest.IndexOf('"')] : "";
 
     // A process that exited but is not reaped yet (a zombie) is not running.
     private static bool IsRunning(int pid) =>
