@@ -18,8 +18,9 @@ public sealed record InstanceReclaim(int InstanceId, bool ShardReachable, int Re
 /// <item>its shard is fenced for good and its unconfirmed reservations listed, in one step in the
 /// shard's Redis: an instance cut off from the pool but still reaching its shard (split brain)
 /// has every reservation refused there from then on;</item>
-/// <item>those reservations are written to the database (idempotent by order id), so no
-/// acknowledged 202 is lost;</item>
+/// <item>those reservations, and those it took on other shards (an end game's), are written to
+/// the database (idempotent by order id), so no acknowledged 202 is lost and no unit stays reserved
+/// for a writer that is gone;</item>
 /// <item>moves out of or into the shard left as intents are settled by their source;</item>
 /// <item>per sale, what the ledger says the shard holds goes back to the pool in one transaction;</item>
 /// <item>end games held by the shard end, every instance hears that stock is back, and the
@@ -102,6 +103,9 @@ public sealed partial class Reclaimer(
             LogShardGone(e, id);
         }
 
+        // What it reserved on other shards too (the end game's shard, where every instance
+        // reserves): its writer died with them queued, and the buyers may hold a 202 for them.
+        unconfirmed = [.. unconfirmed, .. await ReservedElsewhereAsync(id)];
         var written = 0;
         if (unconfirmed.Count > 0)
         {
@@ -137,6 +141,31 @@ public sealed partial class Reclaimer(
         await registry.MarkReclaimedAsync(id, dead.At);
         return new InstanceReclaim(id, shard is not null, written, returned, endgames);
     }
+
+    /// <summary>
+    /// The unconfirmed reservations instance <paramref name="id"/> took on the other shards (its
+    /// order ids carry its instance id). A shard that does not answer now is left to its own
+    /// instance's periodic replay (<c>Orders/ReservationReplay</c>, after <c>Orders:ReplayAfter</c>).
+    /// </summary>
+    private async Task<IReadOnlyList<Reservation>> ReservedElsewhereAsync(int id)
+    {
+        var found = new List<Reservation>();
+        foreach (var other in shards.Known.Where(shard => shard.Id != id))
+        {
+            try
+            {
+                found.AddRange((await other.ListUnconfirmedAsync()).Where(reservation => IdGenerator.InstanceOf(reservation.OrderId) == id));
+            }
+            catch (StockUnavailableException e)
+            {
+                LogShardSkipped(e, id, other.Id);
+            }
+        }
+        return found;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reclaiming instance {InstanceId}: shard {ShardId} did not answer; its reservations by that instance wait for its own replay")]
+    private partial void LogShardSkipped(Exception e, int instanceId, int shardId);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Reclaimed instance {InstanceId} (last beat {LastBeat:o}): shard reachable {Reachable}, {Written} reservations written, {Units} units back in the pool")]

@@ -14,7 +14,7 @@ public sealed record VerificationResult(IReadOnlyList<Check> Checks, StockView? 
 
 /// <summary>
 /// After the run, compares what the service told the buyers with what it holds: waits until no
-/// acknowledged order is still <c>queued</c>, then checks that nothing was oversold, nothing
+/// acknowledged order is still <c>queued</c> and no unit is reserved or in transit, then checks that nothing was oversold, nothing
 /// stranded, nobody holds two orders, every acknowledged order exists, and the stock adds up.
 /// </summary>
 /// <param name="transportErrors">Requests the service did not answer (any operation).</param>
@@ -26,9 +26,17 @@ public sealed class Verification(AdminApi admin, SaleRun run, long transportErro
     public async Task<VerificationResult> RunAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var checks = new List<Check>();
+        var deadline = DateTime.UtcNow + timeout;
         var orders = await SettleAsync(timeout, cancellationToken);
         var statuses = orders.Values.GroupBy(o => o?.Status ?? "not_found").ToDictionary(g => g.Key, g => (long)g.Count());
+        // Units still reserved or in transit are on their way somewhere (a reservation being written,
+        // a dead instance's being written by its reclaim, a move landing): judged once they arrive.
         var stock = await admin.StockAsync(run.SaleId, cancellationToken);
+        while (stock.Reserved + stock.InTransit > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            stock = await admin.StockAsync(run.SaleId, cancellationToken);
+        }
         var acknowledged = run.Acknowledged.Count;
 
         var missing = orders.Count(o => o.Value is null);
