@@ -1,7 +1,8 @@
 #!/bin/bash
 # The flash-sale scenario of BENCHMARKS.md: 10,000 units, 200,000 buyers, at each given rate,
 # each against a fresh Release instance, with the load tool's reports in /tmp/flash-<label>-<rate>.
-# usage: [PAY_SHARE=0.5] load/flash_bench.sh <label> "<rate> [<rate>...]" [ENV=value...]   (clustered: the env of instock_bench.sh)
+# usage: [PAY_SHARE=0.5] [SCENARIO=flash-sale] load/flash_bench.sh <label> "<rate> [<rate>...]" [ENV=value...]   (clustered: the env of instock_bench.sh)
+# SCENARIO=bare sends the same requests to the do-nothing endpoint (the instance gets Ops__BareEndpoint=true): the ceiling.
 # The per-address limit is raised: 200,000 buyers share the tool's 1,024 loopback addresses.
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,12 +12,12 @@ label=$1; rates=$2; shift 2
 for rate in $rates; do
   if curl -s -o /dev/null 127.0.0.1:5005/health/live; then echo "something already answers on 127.0.0.1:5005: stop it first" >&2; exit 1; fi
   rm -rf /tmp/bench-data
-  env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 "$@" \
+  env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 Ops__BareEndpoint=true "$@" \
       Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \
       dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
   pid=$!
   for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
-  dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario flash-sale \
+  dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario "${SCENARIO:-flash-sale}" \
       --rate "$rate" --users 200000 --stock 10000 --pay-share "${PAY_SHARE:-0.5}" --warmup 5s --max-p99 50 --out "/tmp/flash-$label-$rate" \
       2>/dev/null | grep -E '^# |arrivals:|dispatch lag|^[|] purchase [|]|^- (PASS|FAIL)' || true
   kill $pid; wait $pid 2>/dev/null || true

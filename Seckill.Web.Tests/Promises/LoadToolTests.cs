@@ -49,6 +49,25 @@ public sealed class LoadToolTests
         Assert.All(["report.md", "report.html", "report.json"], file => Assert.True(File.Exists(Path.Combine(output, file)), file));
     }
 
+    /// <summary>The <c>bare</c> scenario: flash-sale's requests to the do-nothing endpoint, every one answered as expected, nothing to verify.</summary>
+    [Fact]
+    public async Task TheBareScenarioDrivesTheBareEndpointAndVerifiesNothing()
+    {
+        using var store = new TestStore();
+        using var service = await SeckillProcess.StartAsync(new Dictionary<string, string?>(store.Settings) { ["Ops:BareEndpoint"] = "true" }, store.DataDirectory);
+        var output = Path.Combine(store.DataDirectory, "report");
+        var options = Options(service, output) with { Scenario = "bare", Rate = 2000, Requests = 3000, Stock = 10, MaxErrorRate = 0 };
+
+        var report = await LoadRun.RunAsync(options, TextWriter.Null, CancellationToken.None);
+
+        Assert.True(report.Passed, Seckill.Load.Reports.MarkdownReport.Render(report));
+        Assert.Equal((3000L, 3000L, 0L), (report.ArrivalsSent, report.ArrivalsAnswered, report.Errors));
+        Assert.Equal(3000, report.Operation(Scenario.Purchase)!.Outcomes.GetValueOrDefault("409 sold_out"));
+        Assert.Null(report.Verification);
+        var stock = await service.StockAsync(report.SaleId);
+        Assert.Equal((10L, 0L), (stock.Pool + stock.Available, stock.Sold));
+    }
+
     [Fact]
     public async Task TheVerificationFailsOnALostOrderAndOnStrandedStock()
     {

@@ -2,7 +2,7 @@ using Seckill.Web.Http;
 
 namespace Seckill.Web.Ops;
 
-/// <summary>What operators watch: outcome metrics (<c>/api/admin/metrics</c>) and health probes.</summary>
+/// <summary>What operators watch: outcome metrics (<c>/api/admin/metrics</c>) and health probes; and the bare endpoint benchmarks compare with.</summary>
 public static class OpsSetup
 {
     public static WebApplicationBuilder AddOps(this WebApplicationBuilder builder)
@@ -11,6 +11,7 @@ public static class OpsSetup
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<PurchaseMetrics>();
         builder.Services.AddHealth();
+        builder.Services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 
@@ -18,6 +19,10 @@ public static class OpsSetup
     {
         app.MapMetrics();
         app.MapHealth();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OpsOptions>>().Value.BareEndpoint)
+        {
+            app.MapBareEndpoint();
+        }
         return app;
     }
 }

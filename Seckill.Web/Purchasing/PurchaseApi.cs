@@ -19,8 +19,7 @@ public readonly record struct PurchaseServices(Checkout Checkout, BotRules Bots,
 
 public static class PurchaseApi
 {
-    // The refusals almost every request of a flash sale gets: serialised once, written as bytes.
-    private static readonly CachedProblem SoldOut = new(StatusCodes.Status409Conflict, "sold_out", "Sold out.", "Every unit of this sale is taken.");
+    // Refusals serialised once, written as bytes (the sold-out one is SaleProblems.SoldOut).
     private static readonly CachedProblem InvalidQuantity = new(StatusCodes.Status400BadRequest, "invalid_quantity", "The request is invalid.", "quantity must be at least 1 and at most the sale's per-user limit.");
     private static readonly IResult Unauthenticated = TypedResults.Challenge();
     private static readonly IResult Forbidden = TypedResults.Forbid();
@@ -111,7 +110,7 @@ public static class PurchaseApi
         (PurchaseStatus.InvalidQuantity, PurchaseResult.InvalidRequest, _ => InvalidQuantity),
         (PurchaseStatus.NotStarted, PurchaseResult.NotStarted, _ => SaleProblems.NotStarted),
         (PurchaseStatus.Ended, PurchaseResult.Ended, _ => SaleProblems.Ended),
-        (PurchaseStatus.SoldOut, PurchaseResult.SoldOut, _ => SoldOut),
+        (PurchaseStatus.SoldOut, PurchaseResult.SoldOut, _ => SaleProblems.SoldOut),
         (PurchaseStatus.AlreadyPurchased, PurchaseResult.AlreadyPurchased, outcome => ApiProblem.Conflict("already_purchased",
             "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) })),
         (PurchaseStatus.BadToken, PurchaseResult.BadToken, _ => GateProblems.BadToken),

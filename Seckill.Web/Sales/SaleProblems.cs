@@ -13,4 +13,7 @@ public static class SaleProblems
     public static readonly CachedProblem NotStarted = new(StatusCodes.Status409Conflict, "not_started", "Not started.", "This sale has not started yet.");
 
     public static readonly CachedProblem Ended = new(StatusCodes.Status409Conflict, "ended", "Ended.", "This sale has ended.");
+
+    /// <summary>The refusal almost every buyer of a flash sale gets.</summary>
+    public static readonly CachedProblem SoldOut = new(StatusCodes.Status409Conflict, "sold_out", "Sold out.", "Every unit of this sale is taken.");
 }

@@ -39,7 +39,8 @@ public sealed record LoadOptions
         usage: dotnet run --project load/Seckill.Load -c Release -- [options]
 
           --url URL               service to drive (default http://127.0.0.1:5000)
-          --scenario NAME         flash-sale | bots | mixed (default flash-sale)
+          --scenario NAME         flash-sale | bots | mixed | bare (default flash-sale); bare: flash-sale's
+                                  requests to the service's do-nothing endpoint (Ops__BareEndpoint=true)
           --rate N                target arrivals per second, open model (default 1000)
           --requests N            arrivals to schedule; in flash-sale, users (default 20000)
           --users N               same as --requests

@@ -48,7 +48,7 @@ public static class LoadRun
         await progress;
 
         VerificationResult? verification = null;
-        if (options.Verify)
+        if (options.Verify && scenario.Verifiable)
         {
             log.WriteLine($"verifying {run.Acknowledged.Count} acknowledged orders against the service...");
             verification = await new Verification(admin, run, recorder.Operations.Sum(o => o.Unanswered),

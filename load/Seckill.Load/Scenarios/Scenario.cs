@@ -23,6 +23,9 @@ public abstract class Scenario(SaleRun run)
 
     public abstract Task ArrivalAsync(long index, long due);
 
+    /// <summary>Whether what it bought can be checked against the service afterwards.</summary>
+    public virtual bool Verifiable => true;
+
     /// <summary>An arrival the tool could not send because too many were already in flight.</summary>
     public Task OverflowAsync(long index, long due)
     {
@@ -37,6 +40,7 @@ public abstract class Scenario(SaleRun run)
         "flash-sale" => new FlashSale(run),
         "bots" => new Bots(run),
         "mixed" => new Mixed(run),
+        "bare" => new Bare(run),
         var other => throw new ArgumentException($"unknown scenario '{other}'"),
     };
 

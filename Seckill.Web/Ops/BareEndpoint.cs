@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+using Seckill.Web.Sales;
+
+namespace Seckill.Web.Ops;
+
+/// <summary>Settings of what operators measure with (section <c>Ops</c>).</summary>
+public sealed class OpsOptions
+{
+    public const string Section = "Ops";
+
+    /// <summary>
+    /// Maps <see cref="BareEndpoint"/> (<c>POST /bare/sales/{id}/purchase</c>): for benchmarks only;
+    /// off by default, and no reason to turn it on in a sale.
+    /// </summary>
+    [Required]
+    public bool BareEndpoint { get; set; }
+}
+
+/// <summary>
+/// The ceiling the purchase path is measured against (the load tool's <c>bare</c> scenario,
+/// BENCHMARKS): a route of the purchase's shape — POST, a sale id in the path, a JSON body, a
+/// bearer token — answered with the sold-out refusal's very bytes, and nothing else done: no token
+/// validated, no body read, no limit counted, no metric. What the purchase costs above it is the
+/// purchase path's own work.
+/// </summary>
+public static class BareEndpoint
+{
+    public const string Path = "/bare/sales/{id}/purchase";
+
+    public static IEndpointRouteBuilder MapBareEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, static (string id) => SaleProblems.SoldOut)
+            .DisableRateLimiting()
+            .ExcludeFromDescription();
+        return app;
+    }
+}
