@@ -16,6 +16,14 @@ public class OptionsTests
     }
 
     [Theory]
+    [InlineData("flash-sale")]
+    [InlineData("bots")]
+    [InlineData("mixed")]
+    [InlineData("bare")]
+    public void EveryScenarioIsAccepted(string scenario) =>
+        Assert.Equal(scenario, LoadOptions.Parse(["--scenario", scenario]).Scenario);
+
+    [Theory]
     [InlineData("--rate", "0")]
     [InlineData("--rate", "fast")]
     [InlineData("--scenario", "stampede")]

@@ -85,7 +85,7 @@ public sealed record LoadOptions
             o = name switch
             {
                 "--url" => o with { Target = Uri.TryCreate(value, UriKind.Absolute, out var u) ? u : throw new UsageException($"--url: '{value}' is not an absolute URL") },
-                "--scenario" => o with { Scenario = value is "flash-sale" or "bots" or "mixed" ? value : throw new UsageException($"--scenario: '{value}' is not flash-sale, bots or mixed") },
+                "--scenario" => o with { Scenario = Scenarios.Scenario.Names.Contains(value) ? value : throw new UsageException($"--scenario: '{value}' is not one of {string.Join(", ", Scenarios.Scenario.Names)}") },
                 "--rate" => o with { Rate = Positive(name, value) },
                 "--requests" or "--users" => o with { Requests = (long)Positive(name, value) },
                 "--duration" => o with { Duration = Time(name, value) },

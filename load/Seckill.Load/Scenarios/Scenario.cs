@@ -35,6 +35,9 @@ public abstract class Scenario(SaleRun run)
         return Task.CompletedTask;
     }
 
+    /// <summary>The names <see cref="Create"/> knows.</summary>
+    public static readonly string[] Names = ["flash-sale", "bots", "mixed", "bare"];
+
     public static Scenario Create(SaleRun run) => run.Options.Scenario switch
     {
         "flash-sale" => new FlashSale(run),
