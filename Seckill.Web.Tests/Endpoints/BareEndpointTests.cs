@@ -36,4 +36,12 @@ public sealed class BareEndpointTests
         // The real route is untouched by it: the same buyer still buys.
         Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
     }
+
+    [Fact]
+    public void AValueThatIsNotABooleanStopsStartupNamingTheKey()
+    {
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Ops:BareEndpoint"] = "yes please" });
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => factory.CreateClient());
+        Assert.Contains("Ops:BareEndpoint", error.ToString());
+    }
 }

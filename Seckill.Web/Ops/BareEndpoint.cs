@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Seckill.Web.Sales;
 
 namespace Seckill.Web.Ops;
@@ -12,7 +11,6 @@ public sealed class OpsOptions
     /// Maps <see cref="BareEndpoint"/> (<c>POST /bare/sales/{id}/purchase</c>): for benchmarks only;
     /// off by default, and no reason to turn it on in a sale.
     /// </summary>
-    [Required]
     public bool BareEndpoint { get; set; }
 }
 

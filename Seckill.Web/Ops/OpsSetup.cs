@@ -11,7 +11,8 @@ public static class OpsSetup
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<PurchaseMetrics>();
         builder.Services.AddHealth();
-        builder.Services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Bound at startup: a value that is not a boolean stops it with the key's name.
+        builder.Services.AddOptions<OpsOptions>().BindConfiguration(OpsOptions.Section).ValidateOnStart();
         return builder;
     }
 

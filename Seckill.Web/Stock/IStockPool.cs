@@ -12,14 +12,33 @@ namespace Seckill.Web.Stock;
 /// <param name="CreatedAtMs">When the move was recorded (Unix ms): a move left half done for long is resumed by another.</param>
 public readonly record struct Transfer(long TransferId, long SaleId, int? FromShard, int? ToShard, long Units, bool Withdrawn = true, long CreatedAtMs = 0);
 
+/// <summary>A shard's landed moves of one sale, in units: received (from the pool or another shard) and given.</summary>
+public sealed record ShardMoves(int ShardId, long UnitsIn, long UnitsOut)
+{
+    /// <summary>Per shard, the units of (from, to, units) landed moves it received and gave (null: the pool).</summary>
+    public static IReadOnlyList<ShardMoves> Tally(IEnumerable<(int? From, int? To, long Units)> moves)
+    {
+        var byShard = new SortedDictionary<int, (long In, long Out)>();
+        foreach (var (from, to, units) in moves)
+        {
+            if (to is { } receiver)
+            {
+                byShard[receiver] = (byShard.GetValueOrDefault(receiver).In + units, byShard.GetValueOrDefault(receiver).Out);
+            }
+            if (from is { } giver)
+            {
+                byShard[giver] = (byShard.GetValueOrDefault(giver).In, byShard.GetValueOrDefault(giver).Out + units);
+            }
+        }
+        return byShard.Select(pair => new ShardMoves(pair.Key, pair.Value.In, pair.Value.Out)).ToList();
+    }
+}
+
 /// <summary>
 /// What the ledger says a shard holds of one sale: every unit moved to it, less every unit moved
 /// away, less the units of its reservations that became orders (whatever became of the orders
 /// since: a cancelled or expired order's units go back to the pool, not to the shard).
 /// </summary>
-/// <summary>A shard's landed moves of one sale, in units: received (from the pool or another shard) and given.</summary>
-public sealed record ShardMoves(int ShardId, long UnitsIn, long UnitsOut);
-
 public sealed record ShardHolding(long SaleId, long Units, IReadOnlyList<ShardMove> MovesIn);
 
 /// <summary>

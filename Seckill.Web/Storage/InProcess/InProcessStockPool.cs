@@ -181,7 +181,7 @@ public sealed class InProcessStockPool : IStockPool
         var pool = Pool(saleId);
         lock (pool)
         {
-            return new(Sql.SqlStockPool.ShardMovesOf(pool.Moves.Values.Where(move => pool.Landed.Contains(move.TransferId))
+            return new(ShardMoves.Tally(pool.Moves.Values.Where(move => pool.Landed.Contains(move.TransferId))
                 .Select(move => (move.FromShard, move.ToShard, move.Units))));
         }
     }

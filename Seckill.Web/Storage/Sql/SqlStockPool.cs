@@ -162,25 +162,7 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
             SELECT from_shard AS FromShard, to_shard AS ToShard, SUM(units) AS Units FROM stock_moves
             WHERE sale_id = @saleId AND landed_at IS NOT NULL GROUP BY from_shard, to_shard
             """, new { saleId });
-        return ShardMovesOf(rows.Select(row => (row.FromShard, row.ToShard, (long)row.Units)));
-    }
-
-    /// <summary>Per shard, the units of (from, to, units) moves it received and gave.</summary>
-    internal static IReadOnlyList<ShardMoves> ShardMovesOf(IEnumerable<(int? From, int? To, long Units)> moves)
-    {
-        var byShard = new SortedDictionary<int, (long In, long Out)>();
-        foreach (var (from, to, units) in moves)
-        {
-            if (to is { } receiver)
-            {
-                byShard[receiver] = (byShard.GetValueOrDefault(receiver).In + units, byShard.GetValueOrDefault(receiver).Out);
-            }
-            if (from is { } giver)
-            {
-                byShard[giver] = (byShard.GetValueOrDefault(giver).In, byShard.GetValueOrDefault(giver).Out + units);
-            }
-        }
-        return byShard.Select(pair => new ShardMoves(pair.Key, pair.Value.In, pair.Value.Out)).ToList();
+        return ShardMoves.Tally(rows.Select(row => (row.FromShard, row.ToShard, (long)row.Units)));
     }
 
     public async ValueTask<long> GetAsync(long saleId)
