@@ -208,13 +208,24 @@ public sealed partial class Allocator(
             // Not known now: if its instance is dead, its reclaim ends the end game.
             return false;
         }
-        var ended = (await registry.EndEndgamesOnAsync(endgameShard)).ToHashSet();
-        ended.UnionWith(_lanes.Values.Where(lane => lane.EndgameShard == endgameShard).Select(lane => lane.SaleId));
-        foreach (var saleId in ended)
-        {
-            EndgameOver(saleId);
-        }
+        await EndEndgamesOnAsync(endgameShard);
         return true;
+    }
+
+    /// <summary>
+    /// Shard <paramref name="shardId"/> was reclaimed: every end game held there ends — those the
+    /// registry records, and any this instance still reserves on — and every instance goes back to
+    /// its own shard (and the pool). Returns the sales the registry had there.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<long>> EndEndgamesOnAsync(int shardId)
+    {
+        var recorded = await registry.EndEndgamesOnAsync(shardId);
+        foreach (var saleId in recorded.Union(_lanes.Values.Where(lane => lane.EndgameShard == shardId).Select(lane => lane.SaleId)))
+        {
+            For(saleId).EndgameShard = SaleLane.NoEndgame;
+            channel.Publish(ClusterMessage.Format(EndgameOverPrefix, saleId));
+        }
+        return recorded;
     }
 
     /// <summary>Moves everything the other shards have of the sale to the end-game shard.</summary>
@@ -350,13 +361,6 @@ public sealed partial class Allocator(
             }
         }
         return Task.CompletedTask;
-    }
-
-    /// <summary>The end game's shard was reclaimed: every instance goes back to its own shard (and the pool).</summary>
-    public void EndgameOver(long saleId)
-    {
-        For(saleId).EndgameShard = SaleLane.NoEndgame;
-        channel.Publish(ClusterMessage.Format(EndgameOverPrefix, saleId));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: warm-up share of shard {ShardId} left in the pool (shard unreachable)")]

@@ -133,11 +133,7 @@ public sealed partial class Reclaimer(
             }
         }
 
-        var endgames = await registry.EndEndgamesOnAsync(id);
-        foreach (var saleId in endgames)
-        {
-            allocator.EndgameOver(saleId);
-        }
+        var endgames = await allocator.EndEndgamesOnAsync(id);
         await registry.MarkReclaimedAsync(id, dead.At);
         return new InstanceReclaim(id, shard is not null, written, returned, endgames);
     }

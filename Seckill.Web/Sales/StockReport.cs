@@ -25,8 +25,11 @@ public sealed class StockReport(SaleDirectory sales, IStockPool pool, Allocator 
         return new StockResponse(
             sale.Stock, await pool.GetAsync(saleId), counted.Sum(shard => shard.Available), counted.Sum(shard => shard.Reserved),
             await allocator.InTransitAsync(saleId), counts.Sold, counts.AwaitingPayment, counts.Paid, counts.Cancelled, counts.Expired, counts.Failed,
-            perShard.Select(shard => new ShardStockResponse(shard.ShardId, shard.Available, shard.Reserved, shard.Live, shard.Reachable, shard.Reclaimed,
-                counts.ActiveByShard.GetValueOrDefault(shard.ShardId), moves.GetValueOrDefault(shard.ShardId)?.UnitsIn ?? 0,
-                moves.GetValueOrDefault(shard.ShardId)?.UnitsOut ?? 0)).ToList());
+            perShard.Select(shard =>
+            {
+                var moved = moves.GetValueOrDefault(shard.ShardId);
+                return new ShardStockResponse(shard.ShardId, shard.Available, shard.Reserved, shard.Live, shard.Reachable, shard.Reclaimed,
+                    counts.ActiveByShard.GetValueOrDefault(shard.ShardId), moved?.UnitsIn ?? 0, moved?.UnitsOut ?? 0);
+            }).ToList());
     }
 }
