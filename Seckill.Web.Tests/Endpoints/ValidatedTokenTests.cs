@@ -149,7 +149,11 @@ public sealed class ValidatedTokenTests
                 };
             }));
         var sale = await factory.CreateSaleAsync(stock: 10);
-        using var buyer = factory.ClientFor(80);
+        // A header naming its key: a token Hs256Tokens leaves to the handler, so that its validations can be counted.
+        var auth = factory.Get<IOptions<AuthOptions>>().Value;
+        using var buyer = factory.CreateClient();
+        buyer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestTokens.Sign(auth.SigningKey, auth.Issuer, "80", DateTime.UtcNow.AddMinutes(30), keyId: "k1"));
         var header = buyer.DefaultRequestHeaders.Authorization!.ToString();
         var tokens = factory.Get<ValidatedTokens>();
 

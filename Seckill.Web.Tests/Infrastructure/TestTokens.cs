@@ -8,8 +8,8 @@ namespace Seckill.Web.Tests.Infrastructure;
 /// <summary>Bearer tokens the service did not issue: expired, signed with another key, from another issuer.</summary>
 public static class TestTokens
 {
-    /// <summary>An HS256 token valid for the hour before <paramref name="expires"/>.</summary>
-    public static string Sign(string key, string issuer, string subject, DateTime expires, bool admin = false)
+    /// <summary>An HS256 token valid for the hour before <paramref name="expires"/>, its header naming <paramref name="keyId"/> if given.</summary>
+    public static string Sign(string key, string issuer, string subject, DateTime expires, bool admin = false, string? keyId = null)
     {
         var claims = new List<Claim> { new("sub", subject) };
         if (admin)
@@ -24,7 +24,7 @@ public static class TestTokens
             IssuedAt = expires.AddHours(-1),
             NotBefore = expires.AddHours(-1),
             Expires = expires,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)) { KeyId = keyId }, SecurityAlgorithms.HmacSha256),
         });
     }
 }

@@ -27,6 +27,7 @@ public static class SecuritySetup
         }).AddJwtBearer();
         // The bearer scheme's handler remembers validated tokens until they expire (ValidatedTokens).
         builder.Services.AddSingleton<ValidatedTokens>();
+        builder.Services.AddSingleton<Hs256Tokens>();
         builder.Services.Configure<Microsoft.AspNetCore.Authentication.AuthenticationOptions>(authentication =>
             authentication.Schemes.Single(s => s.Name == JwtBearerDefaults.AuthenticationScheme).HandlerType = typeof(CachingJwtBearerHandler));
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

@@ -81,8 +81,17 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     /// <summary>Called for every token the JWT handler accepted; remembers it from the second time.</summary>
     public void Remember(string authorization, ClaimsPrincipal principal)
     {
-        if (_generationSize == 0 || principal.Identity is not ClaimsIdentity identity || principal.Identities.Count() != 1
-            || !long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
+        if (principal.Identity is ClaimsIdentity identity && principal.Identities.Count() == 1
+            && long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
+        {
+            Remember(authorization, principal as BuyerPrincipal ?? new BuyerPrincipal(identity), exp);
+        }
+    }
+
+    /// <summary>Called for every token <see cref="Hs256Tokens"/> accepted; remembers it from the second time.</summary>
+    public void Remember(string authorization, BuyerPrincipal principal, long exp)
+    {
+        if (_generationSize == 0)
         {
             return;
         }
@@ -96,7 +105,7 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
         }
         var generations = _generations;
         var current = generations.Current;
-        if (current.Tokens.TryAdd(authorization, new Entry(new BuyerPrincipal(identity), DateTimeOffset.FromUnixTimeSeconds(exp)))
+        if (current.Tokens.TryAdd(authorization, new Entry(principal, DateTimeOffset.FromUnixTimeSeconds(exp)))
             && Interlocked.Increment(ref current.Added) >= _generationSize)
         {
             lock (_turning)
