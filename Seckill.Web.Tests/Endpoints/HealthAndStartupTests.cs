@@ -48,6 +48,9 @@ public sealed class HealthAndStartupTests
     [InlineData("RateLimits:TrustedProxies:0", "not-an-address")]
     [InlineData("Gate:BloomFalsePositiveRate", "1.5")]
     [InlineData("Gate:PurchaseTokenLifetime", "00:00:00")]
+    [InlineData("Overload:TargetDelayMs", "0")]
+    [InlineData("Overload:IntervalMs", "5")]
+    [InlineData("Overload:ProbeEveryMs", "0")]
     public void InvalidConfigurationFailsStartupNamingTheKey(string key, string value)
     {
         using var factory = new SeckillFactory(new Dictionary<string, string?> { [key] = value });

@@ -102,7 +102,7 @@ public static class Api
 
     /// <summary>
     /// Users 1 to <paramref name="buyers"/> each buy one unit of the sale, all released at the same
-    /// instant; each answer as the status's name, or the problem code of a 409.
+    /// instant; each answer as the status's name, or the problem code of a 409 or 503.
     /// </summary>
     public static async Task<string[]> CrowdAsync(this SeckillFactory factory, long saleId, int buyers)
     {
@@ -118,7 +118,7 @@ public static class Api
             };
             request.Headers.Authorization = new("Bearer", token);
             using var response = await client.SendAsync(request);
-            return response.StatusCode == HttpStatusCode.Conflict ? await response.ProblemCodeAsync() : response.StatusCode.ToString();
+            return response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable ? await response.ProblemCodeAsync() : response.StatusCode.ToString();
         }).ToList();
         start.Release(buyers);
         return await Task.WhenAll(requests);

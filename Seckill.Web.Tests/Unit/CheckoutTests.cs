@@ -58,8 +58,14 @@ public class CheckoutTests
             var store = new SqlOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
-                new OrderConfirmation(writer, restock, orderOptions), shards, ids, TimeProvider.System);
+                new OrderConfirmation(writer, restock, orderOptions), shards, ids, new NeverOverloaded(), TimeProvider.System);
         }
+    }
+
+    /// <summary>No overload control: what is tested here is the purchase itself (Endpoints/OverloadTests sheds).</summary>
+    private sealed class NeverOverloaded : Seckill.Web.Gate.IOverloadSignal
+    {
+        public bool Overloaded => false;
     }
 
     /// <summary>No notifications: the writer is never started here.</summary>

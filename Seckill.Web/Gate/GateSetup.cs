@@ -18,6 +18,10 @@ public static class GateSetup
         services.AddSingleton<PurchaseTokens>();
         services.AddSingleton<Blacklist>();
         services.AddSingleton<BlacklistNews>();
+        services.AddOptions<OverloadOptions>().BindConfiguration(OverloadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LoadShedder>();
+        services.AddSingleton<IOverloadSignal>(provider => provider.GetRequiredService<LoadShedder>());
+        services.AddHostedService<QueueDelayProbe>();
 
         // After the storage's startup: blacklist news is heard from before the list is read (so
         // no change made meanwhile is missed), the list is read before the first request, then

@@ -23,6 +23,8 @@ public enum PurchaseResult
     OrderFailed,
     /// <summary>503: the instance is stopping.</summary>
     Unavailable,
+    /// <summary>503: shed, the instance is past what it can answer in time (Gate/LoadShedder).</summary>
+    Overloaded,
 }
 
 /// <summary>
@@ -43,6 +45,7 @@ public sealed class PurchaseMetrics
     [
         "accepted", "sold_out", "already_purchased", "not_started", "ended", "unknown_sale", "invalid_request",
         "unauthorized", "rate_limited", "blacklisted", "bot_suspected", "bad_token", "order_failed", "unavailable",
+        "overloaded",
     ];
 
     private readonly long[] _counts = new long[Codes.Length];

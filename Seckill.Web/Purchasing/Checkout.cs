@@ -1,4 +1,5 @@
 using Seckill.Web.Cluster;
+using Seckill.Web.Gate;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 
@@ -8,6 +9,8 @@ namespace Seckill.Web.Purchasing;
 /// The purchase path (ARCHITECTURE §2) after authentication and validation: the sale is found,
 /// the buyer admitted (<see cref="Admission"/>, in memory), the units reserved on the shard in one
 /// atomic step (<see cref="StockReserver"/>) and the order confirmed (<see cref="OrderConfirmation"/>).
+/// An admitted buyer is shed instead, before anything is reserved, while the instance is
+/// overloaded (<see cref="LoadShedder"/>): the refusals decided in memory are still answered.
 /// </summary>
 /// <remarks>
 /// Hot path: a refused request allocates nothing and does no I/O. The bot rules and the
@@ -15,7 +18,7 @@ namespace Seckill.Web.Purchasing;
 /// </remarks>
 public sealed class Checkout(
     SaleDirectory sales, Admission admission, StockReserver reserver, OrderConfirmation confirmation, IShardRouter shards,
-    IdGenerator ids, TimeProvider time)
+    IdGenerator ids, IOverloadSignal overload, TimeProvider time)
 {
     /// <param name="token">The purchase token the buyer sent, if any; needed by <c>requireToken</c> sales.</param>
     public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity, string? token)
@@ -36,6 +39,10 @@ public sealed class Checkout(
         if (!admission.TryAdmit(sale, userId, quantity, token, now, out var refusal, out var observedSoldOut))
         {
             return new(refusal);
+        }
+        if (overload.Overloaded)
+        {
+            return new(PurchaseStatus.Overloaded);
         }
         var reservation = new Reservation(
             ids.Next(), sale!.Id, userId, (int)quantity, sale.PriceCents * quantity, now.ToUnixTimeMilliseconds(), shards.Local.Id);

@@ -23,6 +23,8 @@ public static class PurchaseApi
     private static readonly CachedProblem InvalidQuantity = new(StatusCodes.Status400BadRequest, "invalid_quantity", "The request is invalid.", "quantity must be at least 1 and at most the sale's per-user limit.");
     private static readonly IResult Unauthenticated = TypedResults.Challenge();
     private static readonly IResult Forbidden = TypedResults.Forbid();
+    private static readonly IResult Overloaded = new RetryLater(1, new CachedProblem(StatusCodes.Status503ServiceUnavailable, "overloaded", "Overloaded.",
+        "This instance is answering more buyers than it can serve in time; try again after the Retry-After header's seconds."));
     private static readonly CachedProblem Unavailable = new(StatusCodes.Status503ServiceUnavailable, "unavailable", "Unavailable.", "This instance cannot take orders just now (shutting down, or its stock store is unreachable); try again.");
 
     public static IEndpointRouteBuilder MapPurchasing(this IEndpointRouteBuilder app)
@@ -38,7 +40,8 @@ public static class PurchaseApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -114,7 +117,8 @@ public static class PurchaseApi
         (PurchaseStatus.AlreadyPurchased, PurchaseResult.AlreadyPurchased, outcome => ApiProblem.Conflict("already_purchased",
             "You already hold an order for this sale.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) })),
         (PurchaseStatus.BadToken, PurchaseResult.BadToken, _ => GateProblems.BadToken),
-        (PurchaseStatus.Unavailable, PurchaseResult.Unavailable, _ => Unavailable));
+        (PurchaseStatus.Unavailable, PurchaseResult.Unavailable, _ => Unavailable),
+        (PurchaseStatus.Overloaded, PurchaseResult.Overloaded, _ => Overloaded));
 
     private static IResult NotRecorded(string code, PurchaseOutcome outcome) =>
         ApiProblem.Conflict(code, "The order could not be recorded.", new Dictionary<string, object?> { ["orderId"] = IdText(outcome.OrderId) });

@@ -20,6 +20,8 @@ public enum PurchaseStatus : byte
     BadToken,
     /// <summary>The instance is shutting down, or its stock store (Redis) did not answer.</summary>
     Unavailable,
+    /// <summary>Admitted, but shed before reserving: the instance is overloaded (Gate/LoadShedder).</summary>
+    Overloaded,
 }
 
 /// <summary>What became of one purchase request; a value, so that a refusal allocates nothing.</summary>

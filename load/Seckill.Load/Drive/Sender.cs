@@ -54,7 +54,9 @@ public sealed class Sender(Recorder recorder)
             reply = Reply.NoResponse(e.HttpRequestError == HttpRequestError.Unknown ? e.InnerException?.GetType().Name ?? "http_error" : e.HttpRequestError.ToString());
         }
         var done = Stopwatch.GetTimestamp();
-        var unexpected = reply.Outcome.IsTransportError || reply.Status >= 500 || !expected(reply);
+        // A 5xx is an error unless the scenario expects it: a purchase shed under overload (503
+        // overloaded) is a refusal the service is designed to give.
+        var unexpected = reply.Outcome.IsTransportError || !expected(reply);
         Recorder.RequestDone(call.Operation, intendedTimestamp, sent, done, reply.Outcome, unexpected, isArrival);
         return reply;
     }

@@ -49,7 +49,7 @@ public abstract class Scenario(SaleRun run)
 
     /// <summary>Answers a buyer may get from the purchase route when the service works as designed.</summary>
     protected static bool BuyerAnswer(Reply r) =>
-        r.Status is 201 or 202 || (r.Status == 409 && r.Code is "sold_out" or "already_purchased") || (r.Status == 429 && r.Code == "rate_limited");
+        r.Status is 201 or 202 || (r.Status == 409 && r.Code is "sold_out" or "already_purchased") || (r.Status == 429 && r.Code == "rate_limited") || (r.Status == 503 && r.Code == "overloaded");
 
     /// <summary>One buyer: tries once, then follows an acknowledged order to a terminal state and
     /// pays for it if this buyer is among the paying share.</summary>
