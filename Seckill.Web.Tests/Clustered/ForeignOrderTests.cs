@@ -45,4 +45,37 @@ public sealed class ForeignOrderTests
                    (await response.Content.ReadFromJsonAsync<OrderResponse>(Api.Json))!.Status == OrderStatus.AwaitingPayment;
         }, "the order to be written and seen through the other instance");
     }
+
+    /// <summary>
+    /// In a sale's end game every instance reserves on one shard: an order instance 1 took there,
+    /// not written yet, is queued through instance 0 too, not "not found" (its own instance's shard
+    /// does not have it).
+    /// </summary>
+    [Fact]
+    public async Task AnOrderQueuedOnAnotherInstancesShardIsFoundThere()
+    {
+        using var cluster = new TestCluster(2, new Dictionary<string, string?> { ["Orders:ReplayAfter"] = "01:00:00", ["Gate:SaleRefreshInterval"] = "00:00:00.200" });
+        await cluster.AllLiveAsync();
+        var sale = await cluster[0].CreateSaleAsync(stock: 10);
+        // Instance 1 reserves on shard 0, as at the end game; its writer has not written it yet
+        // (the reservation is made beside the writer, which never hears of it).
+        var orderId = cluster[1].Get<Web.Cluster.IdGenerator>().Next();
+        await Eventually.TrueAsync(async () =>
+        {
+            var reserved = await cluster[1].Get<Web.Cluster.IShardRouter>().Get(0).ReserveAsync(new Web.Stock.Reservation(orderId, sale.Id,
+                UserId: 42, Quantity: 1, AmountCents: 999, CreatedAtMs: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ShardId: 0));
+            return reserved.Status == Web.Stock.ReserveStatus.Reserved;
+        }, "shard 0 to hold stock of the sale");
+
+        foreach (var instance in new[] { cluster[0], cluster[1] })
+        {
+            using var buyer = instance.ClientFor(42);
+            var seen = await buyer.GetAsync($"/api/orders/{orderId}");
+            Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+            var order = (await seen.Content.ReadFromJsonAsync<OrderResponse>(Api.Json))!;
+            Assert.Equal((orderId, 42L, OrderStatus.Queued), (order.OrderId, order.UserId, order.Status));
+            using var stranger = instance.ClientFor(43);
+            Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/orders/{orderId}")).StatusCode);
+        }
+    }
 }

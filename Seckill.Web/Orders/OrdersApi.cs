@@ -130,17 +130,32 @@ public static class OrdersApi
     }
 
     /// <summary>
-    /// Another instance's order not in the database yet: its reservation, if that instance's shard
-    /// still has it unconfirmed (its buyer came back through another instance: the first one died,
-    /// or the gateway moved them). A shard that cannot be asked knows nothing.
+    /// An order not in the database yet and not in this instance's writer: its reservation, if a
+    /// shard still has it unconfirmed (its buyer came back through another instance: the first one
+    /// died, or the gateway moved them). It is on its own instance's shard, where that instance's
+    /// buyers reserve, unless it was taken in a sale's end game, when every instance reserves on
+    /// one shard: then it is on another, and every shard this instance knows is asked. A shard
+    /// that cannot be asked knows nothing.
     /// </summary>
     private static async ValueTask<Reservation?> FindQueuedElsewhereAsync(long orderId, IShardRouter shards)
     {
         var owner = IdGenerator.InstanceOf(orderId);
-        if (owner == shards.Local.Id || !shards.TryGet(owner, out var shard))
+        if (shards.TryGet(owner, out var home) && await FindUnconfirmedAsync(home, orderId) is { } atHome)
         {
-            return null;
+            return atHome;
         }
+        foreach (var shard in shards.Known)
+        {
+            if (shard.Id != owner && await FindUnconfirmedAsync(shard, orderId) is { } elsewhere)
+            {
+                return elsewhere;
+            }
+        }
+        return null;
+    }
+
+    private static async ValueTask<Reservation?> FindUnconfirmedAsync(IStockShard shard, long orderId)
+    {
         try
         {
             return await shard.FindUnconfirmedAsync(orderId);
