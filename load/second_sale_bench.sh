@@ -1,7 +1,7 @@
 #!/bin/bash
 # The flash sale N times (default 2) against ONE instance, to compare a sale on a fresh instance
 # with a sale on a warm one (BENCHMARKS.md section 11). Reports in /tmp/second-sale-<k>.
-# usage: [N=2] [RATE=6000] [SECKILL_BUILD=<published folder>] load/second_sale_bench.sh [ENV=value...]
+# usage: [N=2] [RATE=6000] [TOOL_ARGS="--connections 2"] [SECKILL_BUILD=<published folder>] load/second_sale_bench.sh [ENV=value...]
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/load/bench_build.sh"
@@ -15,7 +15,7 @@ pid=$!
 for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
 for k in $(seq 1 "${N:-2}"); do
   dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario flash-sale \
-      --rate "${RATE:-6000}" --users 200000 --stock 10000 --pay-share 0 --warmup 5s --max-p99 50 --out "/tmp/second-sale-$k" \
+      --rate "${RATE:-6000}" --users 200000 --stock 10000 --pay-share 0 --warmup 5s --max-p99 50 --out "/tmp/second-sale-$k" ${TOOL_ARGS:-} \
       2>/dev/null | grep -E '^[|] purchase [|] latency' | sed "s/^/sale $k: /" || true
 done
 kill $pid; wait $pid 2>/dev/null || true
