@@ -58,14 +58,16 @@ public static class LoadRun
             new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag), verification);
     }
 
-    /// <summary>Opens the buyers' connections and warms both sides' code paths with sale reads at the
-    /// target rate, at most one per address per second so the warm-up never eats the buyers' rate limit.</summary>
+    /// <summary>Opens all the buyers' connections (<see cref="ClientPool.OpenConnectionsAsync"/>), then warms
+    /// both sides' code paths with sale reads at the target rate, at most one per address per second
+    /// so the warm-up never eats the buyers' rate limit.</summary>
     private static async Task WarmUpAsync(LoadOptions options, ClientPool buyers, long saleId, CancellationToken cancellationToken)
     {
         if (options.Warmup <= TimeSpan.Zero)
         {
             return;
         }
+        await buyers.OpenConnectionsAsync("/health/live", cancellationToken);
         var rate = Math.Min(options.Rate, buyers.Addresses);
         var warmup = new ArrivalSchedule(rate, long.MaxValue, options.Warmup);
         var recorder = new Recorder(Stopwatch.GetTimestamp(), ["warm-up"]);

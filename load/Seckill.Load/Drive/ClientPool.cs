@@ -47,6 +47,36 @@ public sealed class ClientPool : IDisposable
         return Interlocked.CompareExchange(ref _clients[slot], created, null) ?? created;
     }
 
+    /// <summary>
+    /// Opens every address's connections, as many as it may have, before anything is measured.
+    /// Otherwise the pools grow during the run, exactly when the first answers are slow (the start
+    /// of a sale): every busy connection makes the next buyer's request open another, and thousands
+    /// of connections opened in two seconds cost both processes the CPU they are short of
+    /// (BENCHMARKS.md section 11). Concurrent reads of <paramref name="path"/> make the handler open
+    /// a connection for each; a few addresses at a time, so the opening is no storm either.
+    /// </summary>
+    public async Task OpenConnectionsAsync(string path, CancellationToken cancellationToken)
+    {
+        const int addressesAtOnce = 32;
+        for (var first = 0; first < _clients.Length; first += addressesAtOnce)
+        {
+            var slots = Enumerable.Range(first, Math.Min(addressesAtOnce, _clients.Length - first));
+            await Task.WhenAll(slots.SelectMany(slot => Enumerable.Range(0, _connectionsPerAddress).Select(_ => ReadAsync(For(slot)))));
+        }
+
+        async Task ReadAsync(HttpClient client)
+        {
+            try
+            {
+                using var response = await client.GetAsync(path, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                // Only the connection matters here; a service that does not answer fails the run itself.
+            }
+        }
+    }
+
     /// <summary>The n-th client address: 127.1.0.1, 127.1.0.2, … (the scheme of load/seckill_http.py).</summary>
     public static IPAddress AddressOf(int n) =>
         new([127, (byte)(1 + (n / 65024)), (byte)(n / 254 % 256), (byte)((n % 254) + 1)]);
