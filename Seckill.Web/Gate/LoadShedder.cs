@@ -95,36 +95,34 @@ public sealed class LoadShedder : IOverloadSignal
 /// global queue and reports how long it waited; while an item is still waiting, its age so far is
 /// reported, so a starved pool is seen before the item runs.
 /// </summary>
-public sealed class QueueDelayProbe(LoadShedder shedder, IOptions<OverloadOptions> options) : IHostedService, IDisposable
+public sealed class QueueDelayProbe(LoadShedder shedder, IOptions<OverloadOptions> options) : IHostedService
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private Thread? _thread;
+    // A flag rather than a cancellation source: the host may dispose this before or without
+    // stopping it, and the thread only needs to notice within one probe interval.
+    private volatile bool _stopping;
     private long _postedAt;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Value.Enabled)
         {
-            _thread = new Thread(Run) { IsBackground = true, Name = "Seckill queue-delay probe" };
-            _thread.Start();
+            new Thread(Run) { IsBackground = true, Name = "Seckill queue-delay probe" }.Start();
         }
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping.Cancel();
+        _stopping = true;
         return Task.CompletedTask;
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     private void Run()
     {
         var every = TimeSpan.FromMilliseconds(options.Value.ProbeEveryMs);
-        var token = _stopping.Token;
-        while (!token.WaitHandle.WaitOne(every))
+        while (!_stopping)
         {
+            Thread.Sleep(every);
             var now = Stopwatch.GetTimestamp();
             var postedAt = Volatile.Read(ref _postedAt);
             if (postedAt != 0)
