@@ -1,29 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Seckill.Web.Gate;
-
-/// <summary>Section <c>Overload</c>: when the instance refuses new purchases to stay fast (<see cref="LoadShedder"/>).</summary>
-public sealed class OverloadOptions
-{
-    public const string Section = "Overload";
-
-    /// <summary>Off: purchases queue however long the wait (for measuring the service without it).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>The queueing delay the instance tolerates: work that waits longer than this for a thread, through a whole interval, means overload.</summary>
-    [Range(1, 10_000, ErrorMessage = "Overload:TargetDelayMs must be between 1 and 10000.")]
-    public int TargetDelayMs { get; set; } = 10;
-
-    /// <summary>How long the delay must stay above the target before purchases are shed, and how often that is decided again.</summary>
-    [Range(10, 60_000, ErrorMessage = "Overload:IntervalMs must be between 10 and 60000.")]
-    public int IntervalMs { get; set; } = 100;
-
-    /// <summary>How often the thread pool's queueing delay is sampled.</summary>
-    [Range(1, 1_000, ErrorMessage = "Overload:ProbeEveryMs must be between 1 and 1000.")]
-    public int ProbeEveryMs { get; set; } = 5;
-}
 
 /// <summary>Whether the instance is overloaded, in the sense of <see cref="LoadShedder"/>.</summary>
 public interface IOverloadSignal
@@ -64,7 +42,7 @@ public sealed class LoadShedder : IOverloadSignal
 
     public bool Overloaded => _overloaded;
 
-    /// <summary>How many intervals were judged overloaded (for the metrics).</summary>
+    /// <summary>How many intervals were judged overloaded so far (what a shed purchase is counted by is <c>PurchaseMetrics</c>'s <c>overloaded</c>).</summary>
     public long OverloadedIntervals { get; private set; }
 
     /// <summary>A sample: at <paramref name="now"/> (a <see cref="Stopwatch"/> timestamp), work had waited <paramref name="delay"/> ticks.</summary>
@@ -86,60 +64,5 @@ public sealed class LoadShedder : IOverloadSignal
             _windowStart = now;
             _windowMinimum = long.MaxValue;
         }
-    }
-}
-
-/// <summary>
-/// Samples the thread pool's queueing delay for the <see cref="LoadShedder"/>: on a thread of its
-/// own (the pool's threads are what it measures), it posts one work item at a time to the pool's
-/// global queue and reports how long it waited; while an item is still waiting, its age so far is
-/// reported, so a starved pool is seen before the item runs.
-/// </summary>
-public sealed class QueueDelayProbe(LoadShedder shedder, IOptions<OverloadOptions> options) : IHostedService
-{
-    // A flag rather than a cancellation source: the host may dispose this before or without
-    // stopping it, and the thread only needs to notice within one probe interval.
-    private volatile bool _stopping;
-    private long _postedAt;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (options.Value.Enabled)
-        {
-            new Thread(Run) { IsBackground = true, Name = "Seckill queue-delay probe" }.Start();
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _stopping = true;
-        return Task.CompletedTask;
-    }
-
-    private void Run()
-    {
-        var every = TimeSpan.FromMilliseconds(options.Value.ProbeEveryMs);
-        while (!_stopping)
-        {
-            Thread.Sleep(every);
-            var now = Stopwatch.GetTimestamp();
-            var postedAt = Volatile.Read(ref _postedAt);
-            if (postedAt != 0)
-            {
-                shedder.Observe(now - postedAt, now);
-                continue;
-            }
-            Volatile.Write(ref _postedAt, now);
-            ThreadPool.UnsafeQueueUserWorkItem(static probe => probe.Ran(), this, preferLocal: false);
-        }
-    }
-
-    private void Ran()
-    {
-        var now = Stopwatch.GetTimestamp();
-        var postedAt = Volatile.Read(ref _postedAt);
-        Volatile.Write(ref _postedAt, 0);
-        shedder.Observe(now - postedAt, now);
     }
 }

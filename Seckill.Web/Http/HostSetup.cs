@@ -17,7 +17,7 @@ public static class HostSetup
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         // A flash sale opens thousands of connections in its first second. Kestrel's default
         // listen backlog (512) overflows; the kernel then drops the SYNs and each of those buyers
-        // waits for the client's retransmit, a whole second (BENCHMARKS.md section 10). The kernel
+        // waits for the client's retransmit, a whole second (BENCHMARKS.md section 11). The kernel
         // caps it at net.core.somaxconn (4096 on current Linux). Section `Sockets` overrides it.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(sockets =>
         {

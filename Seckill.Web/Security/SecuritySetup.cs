@@ -36,16 +36,7 @@ public static class SecuritySetup
                 // Keep "sub" and "role" as they are in the token instead of mapping them to
                 // long WS-* claim types.
                 jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = auth.Value.Issuer,
-                    ValidAudience = auth.Value.Audience,
-                    IssuerSigningKey = TokenIssuer.KeyFrom(auth.Value),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    NameClaimType = SeckillClaims.Subject,
-                    RoleClaimType = SeckillClaims.Role,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                };
+                jwt.TokenValidationParameters = TokenValidation(auth.Value);
                 jwt.Events = new JwtBearerEvents
                 {
                     OnChallenge = async context =>
@@ -78,6 +69,18 @@ public static class SecuritySetup
                 .RequireClaim(SeckillClaims.Role, SeckillClaims.AdminRole));
         return builder;
     }
+
+    /// <summary>How the bearer handler validates a token (<see cref="Hs256Tokens"/> accepts a subset of it).</summary>
+    public static TokenValidationParameters TokenValidation(AuthOptions auth) => new()
+    {
+        ValidIssuer = auth.Issuer,
+        ValidAudience = auth.Audience,
+        IssuerSigningKey = TokenIssuer.KeyFrom(auth),
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        NameClaimType = SeckillClaims.Subject,
+        RoleClaimType = SeckillClaims.Role,
+        ClockSkew = TimeSpan.FromSeconds(30),
+    };
 
     public static WebApplication MapSecurity(this WebApplication app)
     {

@@ -82,27 +82,42 @@ public sealed class ValidatedTokens(IOptions<AuthOptions> options, TimeProvider 
     public void Remember(string authorization, ClaimsPrincipal principal)
     {
         if (principal.Identity is ClaimsIdentity identity && principal.Identities.Count() == 1
-            && long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
+            && long.TryParse(principal.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
+            && SeenBefore(authorization))
         {
-            Remember(authorization, principal as BuyerPrincipal ?? new BuyerPrincipal(identity), exp);
+            Add(authorization, principal as BuyerPrincipal ?? new BuyerPrincipal(identity), exp);
         }
     }
 
     /// <summary>Called for every token <see cref="Hs256Tokens"/> accepted; remembers it from the second time.</summary>
     public void Remember(string authorization, BuyerPrincipal principal, long exp)
     {
+        if (SeenBefore(authorization))
+        {
+            Add(authorization, principal, exp);
+        }
+    }
+
+    /// <summary>Whether the token was seen before; if not, it is noted as seen (nothing is remembered when the cache is off).</summary>
+    private bool SeenBefore(string authorization)
+    {
         if (_generationSize == 0)
         {
-            return;
+            return false;
         }
         // A collision only remembers a token sooner; lookups still compare the whole text.
         var hash = authorization.GetHashCode();
         ref var seen = ref _seenOnce[(uint)hash % SeenOnceSlots];
-        if (Volatile.Read(ref seen) != hash)
+        if (Volatile.Read(ref seen) == hash)
         {
-            Volatile.Write(ref seen, hash);
-            return;
+            return true;
         }
+        Volatile.Write(ref seen, hash);
+        return false;
+    }
+
+    private void Add(string authorization, BuyerPrincipal principal, long exp)
+    {
         var generations = _generations;
         var current = generations.Current;
         if (current.Tokens.TryAdd(authorization, new Entry(principal, DateTimeOffset.FromUnixTimeSeconds(exp)))

@@ -37,17 +37,7 @@ public class NewBuyerBenchmarks
         _headers = _tokens.Select(token => "Bearer " + token).ToArray();
         _stackValidation = new Hs256Tokens(Options.Create(auth), TimeProvider.System);
         _handler = new JsonWebTokenHandler { MapInboundClaims = false };
-        // As Security/SecuritySetup configures the bearer handler.
-        _parameters = new TokenValidationParameters
-        {
-            ValidIssuer = auth.Issuer,
-            ValidAudience = auth.Audience,
-            IssuerSigningKey = TokenIssuer.KeyFrom(auth),
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            NameClaimType = SeckillClaims.Subject,
-            RoleClaimType = SeckillClaims.Role,
-            ClockSkew = TimeSpan.FromSeconds(30),
-        };
+        _parameters = SecuritySetup.TokenValidation(auth);
         _windows = new BuyerWindows(new RateLimitOptions.BuyerLimit { PermitsPerMinute = 10 }, TimeProvider.System);
     }
 
