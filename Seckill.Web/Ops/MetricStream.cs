@@ -81,7 +81,7 @@ public sealed class MetricStream
                 Interlocked.Increment(ref point.Buckets[BucketOf(value)]);
                 AddTo(ref point.Value, value);
                 break;
-            case not StreamKind.Histogram when _adds:
+            case StreamKind.Counter or StreamKind.Gauge when _adds:
                 AddTo(ref point.Value, value);
                 break;
             default:
