@@ -198,7 +198,10 @@ public sealed partial class OpenApiTests
         Assert.False(create.AdditionalPropertiesAllowed);
     }
 
-    /// <summary>README's API table names every documented route, and every answer it names for a route is in the document.</summary>
+    /// <summary>
+    /// README's API table names every documented route; every answer it names for a route, and the body
+    /// it shows, are in the document.
+    /// </summary>
     [Fact]
     public async Task TheReadmeApiTableAgreesWithTheDocument()
     {
@@ -209,7 +212,7 @@ public sealed partial class OpenApiTests
         Assert.True(rows.Count >= 10, $"README's API table was not found ({rows.Count} rows)");
 
         var named = new HashSet<string>();
-        foreach (var (routes, answers) in rows)
+        foreach (var (routes, body, answers) in rows)
         {
             var documented = routes.Where(route => !NotDocumented.Any(prefix => route.Split(' ')[1].StartsWith(prefix, StringComparison.Ordinal))).ToList();
             named.UnionWith(documented);
@@ -217,6 +220,14 @@ public sealed partial class OpenApiTests
             if (documented.Count == 0)
             {
                 continue;
+            }
+            // A body README shows ({quantity, token?}) is the documented request body, member for member.
+            if (body is not null)
+            {
+                var operation = operations[Assert.Single(documented)];
+                Assert.True(operation.RequestBody is not null, $"README gives {documented[0]} a body; the document does not");
+                var members = Schema(operation.RequestBody.Content!["application/json"].Schema!).Properties!.Keys.Order();
+                Assert.Equal(body.Order(), members);
             }
             foreach (var (status, code) in answers)
             {
@@ -336,15 +347,16 @@ public sealed partial class OpenApiTests
     }
 
     /// <summary>
-    /// README's API table: per row, the routes of its first cell (<c>`METHOD /path`</c>) and the answers
-    /// of its second: each status, with each <c>`code`</c> that follows it (a status alone has none).
+    /// README's API table: per row, the routes of its first cell (<c>`METHOD /path`</c>) and the members of
+    /// the body it shows there (<c>`{quantity, token?}`</c>), and the answers of its second: each status, with
+    /// each <c>`code`</c> that follows it (a status alone has none).
     /// </summary>
-    private static List<(List<string> Routes, List<(int Status, string? Code)> Answers)> ReadmeApiRows()
+    private static List<(List<string> Routes, List<string>? Body, List<(int Status, string? Code)> Answers)> ReadmeApiRows()
     {
         var lines = File.ReadAllLines(Path.Combine(Shell.Repo, "README.md"));
         var start = Array.IndexOf(lines, "## API");
         Assert.True(start >= 0, "README has no '## API' section");
-        var rows = new List<(List<string>, List<(int, string?)>)>();
+        var rows = new List<(List<string>, List<string>?, List<(int, string?)>)>();
         foreach (var line in lines.Skip(start + 1).TakeWhile(line => !line.StartsWith("## ", StringComparison.Ordinal)))
         {
             if (!line.StartsWith("| `", StringComparison.Ordinal))
@@ -353,8 +365,10 @@ public sealed partial class OpenApiTests
             }
             var cells = line.Split('|');
             Assert.True(cells.Length == 4, $"README API row with other than two cells: {line}");
-            var routes = Span().Matches(cells[1]).Select(match => match.Groups["text"].Value)
-                .Where(text => Route().IsMatch(text)).ToList();
+            var spans = Span().Matches(cells[1]).Select(match => match.Groups["text"].Value).ToList();
+            var routes = spans.Where(text => Route().IsMatch(text)).ToList();
+            var body = spans.FirstOrDefault(text => text.StartsWith('{'))?.Trim('{', '}').Split(',')
+                .Select(member => member.Trim().TrimEnd('?')).ToList();
             var answers = new List<(int, string?)>();
             int? status = null;
             foreach (Match token in Answer().Matches(cells[2]))
@@ -369,7 +383,7 @@ public sealed partial class OpenApiTests
                     answers.Add((current, token.Groups["text"].Value));
                 }
             }
-            rows.Add((routes, answers));
+            rows.Add((routes, body, answers));
         }
         return rows;
     }

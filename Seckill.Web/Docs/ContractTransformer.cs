@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
@@ -77,7 +78,10 @@ public sealed class ContractTransformer : IOpenApiOperationTransformer
                     ["application/json"] = new() { Schema = Component(document, body.Name, schema) },
                 },
             };
-            // Http/JsonBody's refusals.
+        }
+        // A body declared here, or by the route itself (.Accepts<T>()), is read with Http/JsonBody: its refusals.
+        if (contract?.Body is not null || metadata.OfType<IAcceptsMetadata>().Any())
+        {
             problems.Add(new(StatusCodes.Status400BadRequest, "invalid_json"));
             problems.Add(new(StatusCodes.Status413PayloadTooLarge, "body_too_large"));
             problems.Add(new(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type"));
