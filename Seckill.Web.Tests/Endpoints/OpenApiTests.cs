@@ -39,6 +39,13 @@ public sealed partial class OpenApiTests
         Assert.Empty(diagnostic.Errors.Select(error => error.ToString()));
         Assert.Equal(OpenApiSpecVersion.OpenApi3_1, diagnostic.SpecificationVersion);
         Assert.Equal("Seckill", document.Info.Title);
+
+        // Every reference names a component the document has (the transformers add and remove some).
+        using var client = factory.CreateClient();
+        var json = await client.GetStringAsync("/openapi/v1.json");
+        var references = Reference().Matches(json).Select(match => match.Groups["name"].Value).Distinct().ToList();
+        Assert.Contains("Problem", references);
+        Assert.All(references, name => Assert.Contains(name, document.Components!.Schemas!.Keys));
     }
 
     [Fact]
@@ -387,6 +394,9 @@ public sealed partial class OpenApiTests
         }
         return rows;
     }
+
+    [GeneratedRegex(@"""\$ref"":\s*""#/components/schemas/(?<name>[^""]+)""")]
+    private static partial Regex Reference();
 
     [GeneratedRegex("`(?<text>[^`]*)`")]
     private static partial Regex Span();

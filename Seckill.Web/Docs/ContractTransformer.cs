@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
@@ -15,7 +16,7 @@ namespace Seckill.Web.Docs;
 /// who may call it, its request body, every problem it can answer (as <c>application/problem+json</c>
 /// with the list of its <c>code</c>s), and a tag. Runs only while the document is generated.
 /// </summary>
-public sealed class ContractTransformer : IOpenApiOperationTransformer
+public sealed partial class ContractTransformer : IOpenApiOperationTransformer
 {
     public const string ProblemContentType = "application/problem+json";
 
@@ -58,8 +59,9 @@ public sealed class ContractTransformer : IOpenApiOperationTransformer
         var access = AccessOf(metadata, contract);
         var problems = new List<ProblemCode>(contract?.Problems ?? []);
 
-        // Every id in a route is parsed by Http/RouteIds, which refuses what is not a positive 64-bit integer.
-        if (path.Contains("id}", StringComparison.Ordinal) || path.Contains("Id}", StringComparison.Ordinal))
+        // Every id in a route ({id}, {userId}) is parsed by Http/RouteIds, which refuses what is not a
+        // positive 64-bit integer.
+        if (IdParameter().IsMatch(path))
         {
             problems.Add(new(StatusCodes.Status400BadRequest, "invalid_id"));
         }
@@ -223,6 +225,9 @@ public sealed class ContractTransformer : IOpenApiOperationTransformer
         document.Components.Schemas.TryAdd(name, schema);
         return new OpenApiSchemaReference(name, document);
     }
+
+    [GeneratedRegex(@"\{(id|[a-z]\w*Id)\}")]
+    private static partial Regex IdParameter();
 
     /// <summary>Operations grouped by who calls them: <c>/api/admin/…</c> is Admin, <c>/api/sales/…</c> Sales, <c>/health/…</c> Health.</summary>
     internal static string TagOf(string path)
