@@ -11,7 +11,7 @@ namespace Seckill.Web.Storage.Sql;
 /// Orders in the SQL database of either mode (SQLite or MySQL). See <see cref="IOrderStore"/>
 /// for the contract of each call.
 /// </summary>
-public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderStore
+public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderStore, IOrderListing
 {
     private const string RowColumns =
         "id AS Id, sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, amount_cents AS AmountCents, status AS Status, reason AS Reason, created_at AS CreatedAt, pay_by AS PayBy, shard_id AS ShardId";
@@ -328,6 +328,22 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         await LockSaleAsync(sql, saleId);
         return (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id = @orderId{db.ForUpdate}", new { orderId }))
             .SingleOrDefault();
+    }
+
+    public Task<(IReadOnlyList<Order> Orders, long Total)> ListBySaleAsync(
+        long saleId, string? status, long offset, int limit, CancellationToken cancellationToken) =>
+        ListAsync(status is null ? "sale_id = @saleId" : "sale_id = @saleId AND status = @status", new { saleId, status, offset, limit }, cancellationToken);
+
+    public Task<(IReadOnlyList<Order> Orders, long Total)> ListByUserAsync(long userId, long offset, int limit, CancellationToken cancellationToken) =>
+        ListAsync("user_id = @userId", new { userId, offset, limit }, cancellationToken);
+
+    private async Task<(IReadOnlyList<Order> Orders, long Total)> ListAsync(string where, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var rows = await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE {where} ORDER BY id DESC LIMIT @limit OFFSET @offset", parameters);
+        var total = await sql.ScalarAsync<long>($"SELECT COUNT(*) FROM orders WHERE {where}", parameters);
+        return (rows.Select(row => row.ToOrder()).ToList(), total);
     }
 
     private Task LockSaleAsync(Sql sql, long saleId) => sql.ScalarAsync<long?>($"SELECT id FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId });
