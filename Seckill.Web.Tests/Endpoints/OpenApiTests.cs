@@ -373,7 +373,8 @@ public sealed partial class OpenApiTests
             var cells = line.Split('|');
             Assert.True(cells.Length == 4, $"README API row with other than two cells: {line}");
             var spans = Span().Matches(cells[1]).Select(match => match.Groups["text"].Value).ToList();
-            var routes = spans.Where(text => Route().IsMatch(text)).ToList();
+            // A route's query string (?status=&page=) is not part of its path.
+            var routes = spans.Where(text => Route().IsMatch(text)).Select(text => text.Split('?')[0]).ToList();
             var body = spans.FirstOrDefault(text => text.StartsWith('{'))?.Trim('{', '}').Split(',')
                 .Select(member => member.Trim().TrimEnd('?')).ToList();
             var answers = new List<(int, string?)>();
@@ -385,9 +386,10 @@ public sealed partial class OpenApiTests
                     status = int.Parse(token.Groups["status"].Value);
                     answers.Add((status.Value, null));
                 }
-                else if (status is { } current && ProblemCode().IsMatch(token.Groups["text"].Value))
+                // Words in code spans after a success (`status` `upcoming`) are values, not problem codes.
+                else if (status >= 400 && ProblemCode().IsMatch(token.Groups["text"].Value))
                 {
-                    answers.Add((current, token.Groups["text"].Value));
+                    answers.Add((status.Value, token.Groups["text"].Value));
                 }
             }
             rows.Add((routes, body, answers));
@@ -404,8 +406,8 @@ public sealed partial class OpenApiTests
     [GeneratedRegex(@"^(GET|POST|PUT|PATCH|DELETE|HEAD) /\S*$")]
     private static partial Regex Route();
 
-    /// <summary>A code span (kept whole, so numbers inside it are not statuses) or a status.</summary>
-    [GeneratedRegex(@"`(?<text>[^`]*)`|\b(?<status>[1-5]\d\d)\b")]
+    /// <summary>A code span (kept whole, so numbers inside it are not statuses) or a status (2xx to 5xx: "pageSize 1–100" is none).</summary>
+    [GeneratedRegex(@"`(?<text>[^`]*)`|\b(?<status>[2-5]\d\d)\b")]
     private static partial Regex Answer();
 
     [GeneratedRegex("^[a-z]+(_[a-z]+)*$")]

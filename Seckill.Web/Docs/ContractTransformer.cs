@@ -81,6 +81,11 @@ public sealed partial class ContractTransformer : IOpenApiOperationTransformer
                 },
             };
         }
+        // A handler that can return a ValidationProblem answers it with validation_failed (Http/ApiProblem.Validation).
+        if (metadata.OfType<IProducesResponseTypeMetadata>().Any(produces => produces.Type == typeof(HttpValidationProblemDetails)))
+        {
+            problems.Add(new(StatusCodes.Status400BadRequest, "validation_failed"));
+        }
         // A body declared here, or by the route itself (.Accepts<T>()), is read with Http/JsonBody: its refusals.
         if (contract?.Body is not null || metadata.OfType<IAcceptsMetadata>().Any())
         {

@@ -39,7 +39,7 @@ public static class RouteContracts
 
     public static readonly IReadOnlyDictionary<string, RouteContract> ByRoute = new Dictionary<string, RouteContract>
     {
-        ["POST /api/admin/sales"] = new(Body: typeof(CreateSaleRequest), Required: ["sku", "name", "price", "stock", "startsAt", "endsAt"], Problems: [new(BadRequest, "validation_failed")]),
+        ["POST /api/admin/sales"] = new(Body: typeof(CreateSaleRequest), Required: ["sku", "name", "price", "stock", "startsAt", "endsAt"]),
         ["GET /api/sales/{id}"] = new(Problems: [SaleNotFound]),
         ["GET /api/sales/{id}/token"] = new(Problems:
         [
@@ -53,6 +53,15 @@ public static class RouteContracts
             new(Conflict, "sold_out"), new(Conflict, "already_purchased"), new(Conflict, "not_started"), new(Conflict, "ended"),
             new(Conflict, "order_failed"),
             new(Unavailable, "unavailable"), new(Unavailable, "overloaded", RetryAfter: true),
+        ]),
+        ["PATCH /api/admin/sales/{id}"] = new(Body: typeof(ChangeSaleRequest), Problems:
+        [
+            SaleNotFound, new(Conflict, "sale_started"), new(Conflict, "stock_not_in_pool"),
+        ]),
+        ["POST /api/admin/sales/{id}/end"] = new(Problems: [SaleNotFound, new(Conflict, "ended")]),
+        ["POST /api/admin/sales/{id}/stock"] = new(Body: typeof(AddStockRequest), Required: ["units"], Problems:
+        [
+            SaleNotFound, new(Conflict, "ended"),
         ]),
         ["GET /api/admin/sales/{id}/stock"] = new(Problems: [SaleNotFound]),
         ["GET /api/orders/{id}"] = new(Problems: [OrderNotFound]),
