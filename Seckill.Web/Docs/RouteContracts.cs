@@ -74,6 +74,7 @@ public static class RouteContracts
             OrderNotFound, new(Conflict, "paid"), new(Conflict, "expired"), new(Conflict, "failed"), new(Conflict, "queued"),
         ]),
         ["DELETE /api/admin/blacklist/{userId}"] = new(Problems: [new(NotFound, "not_blacklisted")]),
+        ["GET /metrics"] = new(Text: true),
         ["GET /health/live"] = new(Text: true),
         ["GET /health/ready"] = new(Text: true, Problems: [new(Unavailable, "unavailable")]),
         ["HEAD /health/ready"] = new(Problems: [new(Unavailable, "unavailable")]),

@@ -133,7 +133,7 @@ public sealed class MySqlDatabase(string connectionString) : SqlDatabase
 
     private readonly string _connectionString = connectionString;
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = new MySqlConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);

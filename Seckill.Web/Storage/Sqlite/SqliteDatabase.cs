@@ -123,7 +123,7 @@ public sealed class SqliteDatabase : SqlDatabase
     public string Path { get; }
 
     // Microsoft.Data.Sqlite runs these calls synchronously (SQLite is in-process); the await is cheap.
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
