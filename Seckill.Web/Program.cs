@@ -1,5 +1,6 @@
 using Seckill.Web.Allocation;
 using Seckill.Web.Cluster;
+using Seckill.Web.Docs;
 using Seckill.Web.Gate;
 using Seckill.Web.Http;
 using Seckill.Web.Jobs;
@@ -37,6 +38,7 @@ builder.AddGate();       // rate limits, bot rules, blacklist, purchase tokens
 builder.AddPurchasing(); // the purchase endpoint
 builder.AddJobs();       // the job engine (Hangfire), expiry of unpaid orders, the dashboard
 builder.AddOps();        // metrics, health
+builder.AddDocs();       // the OpenAPI document and its reference page
 
 var app = builder.Build().ValidateSettings();
 
@@ -53,6 +55,7 @@ app.MapPurchasing();
 app.MapOrders();
 app.MapJobs();
 app.MapOps();
+app.MapDocs();
 
 app.Run();
 return 0;

@@ -13,6 +13,7 @@ public partial class LayeringTests
     /// <summary>Top to bottom: a folder may use the folders of the rows below its own, never above or beside.</summary>
     private static readonly string[][] Layers =
     [
+        ["Docs"],
         ["Purchasing"],
         ["Gate"],
         ["Ops", "Jobs"],
