@@ -58,7 +58,8 @@ public class CheckoutTests
             var store = new SqlOrderStore(database, TimeProvider.System);
             var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
-                new OrderConfirmation(writer, restock, orderOptions), shards, ids, new NeverOverloaded(), TimeProvider.System);
+                new OrderConfirmation(writer, restock, orderOptions), shards, ids, new NeverOverloaded(), TimeProvider.System,
+                new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));
         }
     }
 
