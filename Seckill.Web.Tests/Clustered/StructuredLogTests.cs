@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Seckill.Web.Tests.Infrastructure;
+using Xunit.Abstractions;
 using static Seckill.Web.Tests.Infrastructure.ProcessBuyers;
 
 namespace Seckill.Web.Tests.Clustered;
@@ -11,7 +12,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// failure logged is a real one: the instance's shard Redis cut off behind a proxy.
 /// </summary>
 [Collection(ProcessClusters.Name)]
-public sealed class StructuredLogTests
+public sealed class StructuredLogTests(ITestOutputHelper output)
 {
     private const int Instance = 7;
 
@@ -46,6 +47,7 @@ public sealed class StructuredLogTests
             return Task.FromResult(found.Count > 0);
         }, () => $"the purchase's warning; log:\n{service.Log}");
 
+        output.WriteLine(warning.GetRawText());
         Assert.Equal("Warning", warning.GetProperty("LogLevel").GetString());
         var fields = ScopeFields(warning);
         Assert.False(string.IsNullOrEmpty(fields["RequestId"].GetString()));

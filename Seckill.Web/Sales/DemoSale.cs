@@ -36,7 +36,7 @@ public sealed class DemoSale(
 
     /// <summary>
     /// The demo as shell lines (bash or zsh, curl and sed; no jq, no comments, which zsh would try
-    /// to run): look at the sale, buy, read the order, cancel it, buy again, pay, look at the stock.
+    /// to run): look at the sale, buy, read the order, cancel it, buy again, read it, pay, look at the stock.
     /// The order id is taken from each purchase's answer by sed. The buyer is new at every start
     /// (a random user id), so the lines work as printed even against a sale a previous run left
     /// on, where buyer 42 would already hold an order. Tokens last a day.
@@ -49,20 +49,25 @@ public sealed class DemoSale(
         }
         var id = sale.Id.ToString(CultureInfo.InvariantCulture);
         var purchase = $"""ORDER=$(curl -s -X POST -A '{BrowserAgent}' -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' -d '{"{"}"quantity":1{"}"}' $SECKILL/api/sales/{id}/purchase | tee /dev/stderr | sed -n 's/.*"orderId":"\([0-9]*\)".*/\1/p'); echo""";
+        // A 202 (queued: the first purchase of a cold process often takes longer than
+        // Orders:ConfirmWaitMs) is followed until the order is written, as README "API" says;
+        // pay or cancel on a queued order would be 409 queued.
+        const string readOrder = """until curl -s -H "Authorization: Bearer $BUYER" $SECKILL/api/orders/$ORDER | grep -v '"status":"queued"'; do sleep 0.1; done""";
         return
         [
             $"Demo sale {id} is on: {sale.Stock} units of {sale.Sku}, up to {sale.PerUserLimit} per order, one order per buyer, until {sale.EndsAt:u}.",
             $"Paste these lines into a shell (bash or zsh): an admin (user 1) and a new buyer (user {buyer}) look at the sale,",
-            "buy one unit, read the order, cancel it, buy again (a cancelled order frees the buyer), pay, and read the stock.",
+            "buy one unit, read the order once written, cancel it, buy again (a cancelled order frees the buyer), pay, and read the stock.",
             "",
             $"  export SECKILL={baseUrl}",
             $"  export ADMIN={tokens.Issue(1, admin: true, TokenLifetime)}",
             $"  export BUYER={tokens.Issue(buyer, admin: false, TokenLifetime)}",
             $"  curl -s $SECKILL/api/sales/{id}; echo",
             $"  {purchase}",
-            "  curl -s -H \"Authorization: Bearer $BUYER\" $SECKILL/api/orders/$ORDER; echo",
+            $"  {readOrder}",
             "  curl -s -X POST -H \"Authorization: Bearer $BUYER\" $SECKILL/api/orders/$ORDER/cancel; echo",
             $"  {purchase}",
+            $"  {readOrder}",
             "  curl -s -X POST -H \"Authorization: Bearer $BUYER\" $SECKILL/api/orders/$ORDER/pay; echo",
             $"  curl -s -H \"Authorization: Bearer $ADMIN\" $SECKILL/api/admin/sales/{id}/stock; echo",
             "",
