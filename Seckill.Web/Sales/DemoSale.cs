@@ -37,9 +37,10 @@ public sealed class DemoSale(
     /// <summary>
     /// The demo as shell lines (bash or zsh, curl and sed; no jq, no comments, which zsh would try
     /// to run): look at the sale, buy, read the order, cancel it, buy again, read it, pay, look at the stock.
-    /// The order id is taken from each purchase's answer by sed. The buyer is new at every start
-    /// (a random user id), so the lines work as printed even against a sale a previous run left
-    /// on, where buyer 42 would already hold an order. Tokens last a day.
+    /// The order id is taken from each purchase's answer by sed. The caller passes a new
+    /// <paramref name="buyer"/> at every start (the banner draws a random user id), so the lines
+    /// work as printed even against a sale a previous run left on, where a fixed buyer would
+    /// already hold an order. Tokens last a day.
     /// </summary>
     public IReadOnlyList<string> Lines(string baseUrl, long buyer)
     {
