@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Clustered;
@@ -66,6 +67,51 @@ public sealed class ClusterNewsTests : IDisposable
             async () => (await buyer.GetAsync($"/api/sales/{sale.Id}/token")).StatusCode == HttpStatusCode.OK,
             "the second instance to let the user buy again", Deadline);
         Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASaleEndedThroughOneInstanceStopsSellingOnTheOtherAtOnce()
+    {
+        var sale = await _first.CreateSaleAsync(stock: 10);
+        using var buyer = _second.ClientFor(5);
+        await Eventually.TrueAsync(
+            async () => (await buyer.GetAsync($"/api/sales/{sale.Id}")).StatusCode == HttpStatusCode.OK,
+            "the second instance to know the sale", Deadline);
+
+        using var admin = _first.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/admin/sales/{sale.Id}/end", null)).StatusCode);
+
+        // Asked without buying while it waits: the sale's page says ended once the news is applied.
+        await Eventually.TrueAsync(
+            async () => (await buyer.GetFromJsonAsync<Seckill.Web.Sales.SaleResponse>($"/api/sales/{sale.Id}", Api.Json))!.Status == "ended",
+            "the second instance to know the sale ended", Deadline);
+        Assert.Equal("ended", await (await buyer.PurchaseAsync(sale.Id)).ProblemCodeAsync());
+        Assert.Equal(0, (await _first.SettledStockAsync(sale.Id)).Sold);
+    }
+
+    [Fact]
+    public async Task StockAddedThroughOneInstanceIsSoldOnTheOther()
+    {
+        var sale = await _first.CreateSaleAsync(stock: 1);
+        var user = 100;
+        async Task<string> BuyAtSecondAsync()
+        {
+            using var buyer = _second.ClientFor(++user);
+            var response = await buyer.PurchaseAsync(sale.Id);
+            return response.StatusCode == HttpStatusCode.Created ? "Created" : await response.ProblemCodeAsync();
+        }
+        await Eventually.TrueAsync(async () => await BuyAtSecondAsync() == "Created", "the second instance to sell the one unit", Deadline);
+        Assert.Equal("sold_out", await BuyAtSecondAsync());
+
+        using var admin = _first.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/admin/sales/{sale.Id}/stock", new { units = 2 })).StatusCode);
+
+        // Buyers told sold_out before the news arrives buy nothing; then the two new units sell there.
+        var sold = 0;
+        await Eventually.TrueAsync(async () => await BuyAtSecondAsync() == "Created" && ++sold == 2, "the second instance to sell the added units", Deadline);
+        Assert.Equal("sold_out", await BuyAtSecondAsync());
+        var settled = await _first.SettledStockAsync(sale.Id);
+        Assert.Equal((3L, 3L), (settled.Total, settled.Sold));
     }
 
     public void Dispose()

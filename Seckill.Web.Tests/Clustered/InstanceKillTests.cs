@@ -70,13 +70,16 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         p2.Kill();
         output.WriteLine($"wave 1: {acknowledged.Count} acknowledged; instance 2 killed");
 
-        // The reclaim: instance 2's shard is fenced and its stock back in the pool.
+        // The reclaim: instance 2's shard is fenced, its reservations written, and then what the
+        // ledger says it holds goes back to the pool. Until that last step its units are on sale
+        // nowhere, and buyers are told sold_out (README, durability: on sale again about DeadAfter
+        // after the kill); the fence alone is not the end of the reclaim.
         await Eventually.TrueAsync(async () =>
         {
             var stock = await p0.StockAsync(sale.Id);
-            return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed);
-        }, "instance 2's shard to be reclaimed", TimeSpan.FromSeconds(60));
-        output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill");
+            return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed && HeldByLedger(shard) == 0);
+        }, "instance 2's shard to be reclaimed and its stock back in the pool", TimeSpan.FromSeconds(60));
+        output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill: {Describe(await p0.StockAsync(sale.Id))}");
 
         // Every buyer now reaches instance 0 (instance 1 still gets none); waves until sold out.
         for (var wave = 2; wave < 30; wave++)
@@ -84,7 +87,8 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
             var refusals = new ConcurrentDictionary<string, int>();
             var bought = await WaveAsync([http0], sale.Id, () => ++user, 900, refusals: refusals);
             acknowledged.AddRange(bought);
-            output.WriteLine($"wave {wave}: {bought.Count} acknowledged; refused: {string.Join(", ", refusals.Select(pair => $"{pair.Key} {pair.Value}"))}");
+            output.WriteLine($"wave {wave}: {bought.Count} acknowledged; refused: {string.Join(", ", refusals.Select(pair => $"{pair.Key} {pair.Value}"))}; " +
+                Describe(await p0.StockAsync(sale.Id)));
             if (bought.Count == 0)
             {
                 break;
@@ -102,4 +106,12 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         Assert.Equal(Stock, acknowledged.Count);
         AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
     }
+
+    /// <summary>What the ledger says a shard holds: moved in, less moved away, less its orders.</summary>
+    private static long HeldByLedger(ShardStockResponse shard) => shard.MovedIn - shard.MovedOut - shard.Sold;
+
+    private static string Describe(StockResponse stock) =>
+        $"pool {stock.Pool}, in transit {stock.InTransit}, sold {stock.Sold}; " +
+        string.Join(", ", stock.Shards.Select(shard =>
+            $"shard {shard.InstanceId} available {shard.Available}, ledger {HeldByLedger(shard)}{(shard.Reclaimed ? " (reclaimed)" : "")}"));
 }

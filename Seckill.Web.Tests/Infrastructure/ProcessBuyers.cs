@@ -55,7 +55,7 @@ public static class ProcessBuyers
                 refusals?.AddOrUpdate(code ?? ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, count) => count + 1);
             }
             Assert.True(status is HttpStatusCode.Created or HttpStatusCode.Accepted or HttpStatusCode.Conflict || status == alsoAllowed,
-                $"user {user}: unexpected {(int)status}");
+                $"user {user}: unexpected {(int)status} {code}");
             return orderId;
         }));
         return results.Where(id => id != 0).ToList();

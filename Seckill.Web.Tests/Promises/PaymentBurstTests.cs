@@ -67,8 +67,11 @@ public sealed class PaymentBurstTests
         }));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
-        // Two reads, and a payment that first finds the order: four calls per buyer.
-        Assert.Equal(Buyers * 4, store!.BuyerCalls);
+        // Two reads, and a payment that first finds the order: three reads per buyer; the
+        // payments in batches, each batch one call.
+        Assert.Equal(Buyers * 3, store!.Reads);
+        Assert.Equal(Buyers, store.Changes);
+        Assert.InRange(store.BuyerCalls - store.Reads, 1, Buyers);
         Assert.InRange(store.MostAtOnce, 1, 2);
         Assert.Equal(Buyers, (await factory.SettledStockAsync(sale.Id)).Paid);
     }
@@ -79,10 +82,17 @@ public sealed class PaymentBurstTests
         private int _inside;
         private int _mostAtOnce;
         private int _buyerCalls;
+        private int _reads;
+        private int _changes;
 
         public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
 
         public int BuyerCalls => Volatile.Read(ref _buyerCalls);
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        /// <summary>Payments and cancellations, however they were batched.</summary>
+        public int Changes => Volatile.Read(ref _changes);
 
         private async Task<T> BuyerCallAsync<T>(Func<Task<T>> call)
         {
@@ -105,7 +115,17 @@ public sealed class PaymentBurstTests
             }
         }
 
-        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => BuyerCallAsync(() => inner.FindAsync(orderId, cancellationToken));
+        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            return BuyerCallAsync(() => inner.FindAsync(orderId, cancellationToken));
+        }
+
+        public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref _changes, changes.Count);
+            return BuyerCallAsync(() => inner.ChangeAsync(changes, cancellationToken));
+        }
 
         public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
             BuyerCallAsync(() => inner.PayAsync(orderId, cancellationToken));

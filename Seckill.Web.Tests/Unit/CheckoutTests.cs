@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
@@ -56,7 +57,10 @@ public class CheckoutTests
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
-            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, NullLogger<OrderWriter>.Instance);
+            // Its meters are made and never read: no exporter listens in this test.
+            var meters = new ServiceCollection().AddMetrics().BuildServiceProvider()
+                .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, meters, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
                 new OrderConfirmation(writer, restock, orderOptions), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));

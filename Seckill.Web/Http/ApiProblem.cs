@@ -24,6 +24,10 @@ public static class ApiProblem
         return TypedResults.Problem(problem);
     }
 
+    /// <summary>The 400 for fields or query parameters that fail validation: one message per name, code <c>validation_failed</c>.</summary>
+    public static ValidationProblem Validation(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
+
     public static ProblemHttpResult BadRequest(string code, string detail) =>
         Create(StatusCodes.Status400BadRequest, code, "The request is invalid.", detail);
 

@@ -43,7 +43,9 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
             Queues = [ReconcileJob.QueueOf(shardId), "default", Notifications.NotifyJob.Queue],
             SchedulePollingInterval = options.Value.SchedulePollingInterval,
             Activator = services.GetRequiredService<JobActivator>(),
-            FilterProvider = services.GetRequiredService<IJobFilterProvider>(),
+            // Hangfire's filters, and this host's own (job metrics).
+            FilterProvider = new JobFilterProviderCollection(services.GetRequiredService<IJobFilterProvider>(),
+                new JobFilterCollection { services.GetRequiredService<JobMetrics>() }),
         }, storage, []);
         return Task.CompletedTask;
     }

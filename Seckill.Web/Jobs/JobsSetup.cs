@@ -41,6 +41,7 @@ public static class JobsSetup
         services.AddTransient<ReclaimJob>();
         services.AddSingleton<ReconcileMemory>();
         services.AddSingleton<DashboardAccess>();
+        services.AddSingleton<JobMetrics>();
         // After the storage's startup, which connects the store the jobs live in.
         services.AddHostedService<JobServer>();
         services.AddHostedService(provider => provider.GetRequiredService<Notifications.Notifier>());

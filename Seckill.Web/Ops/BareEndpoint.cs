@@ -12,6 +12,14 @@ public sealed class OpsOptions
     /// off by default, and no reason to turn it on in a sale.
     /// </summary>
     public bool BareEndpoint { get; set; }
+
+    /// <summary>
+    /// How often the stock gauges of <c>/metrics</c> are read (<see cref="StockSampler"/>): one stock
+    /// report per running sale, as the admin stock view makes it (Redis reads and a database count).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.050", "01:00:00",
+        ErrorMessage = "Ops:StockSampleInterval must be between 00:00:00.050 and 01:00:00.")]
+    public TimeSpan StockSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -29,6 +29,13 @@ public interface IOrderStore
     /// <summary>Cancels an active order; its units go back to the pool in the same transaction.</summary>
     Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Payments and cancellations of many orders in one transaction (one commit, one fsync), each
+    /// judged as <see cref="PayAsync"/> or <see cref="CancelAsync"/> would, in the batch's order;
+    /// results in the batch's order.
+    /// </summary>
+    Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Expires up to <paramref name="limit"/> orders whose payment deadline has passed; their units go back to the pool.</summary>
     Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken);
 

@@ -44,3 +44,11 @@ public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid,
 public enum PaymentOutcome { NotFound, Paid, AlreadyPaid, Expired, Cancelled, Failed }
 
 public enum CancelOutcome { NotFound, Cancelled, AlreadyCancelled, Paid, Expired, Failed }
+
+/// <summary>A buyer's payment or cancellation of an order, as the payment writer batches them.</summary>
+public readonly record struct OrderChange(long OrderId, OrderChangeKind Kind);
+
+public enum OrderChangeKind { Pay, Cancel }
+
+/// <summary>What one <see cref="OrderChange"/> did: the outcome of its kind, and the order if it stopped holding stock (cancelled, or expired on a late payment).</summary>
+public readonly record struct OrderChangeResult(PaymentOutcome Payment, CancelOutcome Cancel, EndedOrder? Ended);

@@ -3,15 +3,16 @@ using Seckill.Web.Stock;
 namespace Seckill.Web.Orders;
 
 /// <summary>
-/// Payment, cancellation and expiry: each is one database transaction (so payment and expiry
-/// race atomically and exactly one wins), followed by returning the stock of an order that
-/// ended to the pool.
+/// Payment, cancellation and expiry: each order's change is judged in a database transaction
+/// (so payment and expiry race atomically and exactly one wins), followed by returning the stock
+/// of an order that ended to the pool. Payments and cancellations share their transactions in
+/// batches (<see cref="PaymentWriter"/>).
 /// </summary>
 /// <remarks>
-/// A buyer's reads, payments and cancellations wait for one of the <see cref="DatabaseSlots"/>;
-/// expiry runs in its own job and does not.
+/// A buyer's reads, and each batch of payments and cancellations, wait for one of the
+/// <see cref="DatabaseSlots"/>; expiry runs in its own job and does not.
 /// </remarks>
-public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseSlots database, IOrderEvents events)
+public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Restock restock, DatabaseSlots database, IOrderEvents events)
 {
     /// <summary>A stored order, read for a buyer (the pending table is the caller's to check first).</summary>
     public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) =>
@@ -19,27 +20,27 @@ public sealed class OrderLifecycle(IOrderStore store, Restock restock, DatabaseS
 
     public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, expired) = await database.RunAsync(token => store.PayAsync(orderId, token), cancellationToken);
-        if (expired is { } order)
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Pay), cancellationToken);
+        if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);
             events.Expired(order.OrderId);
         }
-        else if (outcome == PaymentOutcome.Paid)
+        else if (result.Payment == PaymentOutcome.Paid)
         {
             events.Paid(orderId);
         }
-        return outcome;
+        return result.Payment;
     }
 
     public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
     {
-        var (outcome, cancelled) = await database.RunAsync(token => store.CancelAsync(orderId, token), cancellationToken);
-        if (cancelled is { } order)
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Cancel), cancellationToken);
+        if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);
         }
-        return outcome;
+        return result.Cancel;
     }
 
     /// <summary>Expires every order past its deadline, in chunks; returns how many expired.</summary>

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
@@ -16,17 +18,25 @@ namespace Seckill.Web.Orders;
 /// </summary>
 /// <remarks>
 /// Many producers (purchase requests), one consumer (this loop). On shutdown it stops taking new
-/// reservations and drains what is queued before the host stops.
+/// reservations and drains what is queued before the host stops. Measured on meter
+/// <c>Seckill.Orders</c>: <c>seckill.orders.queue.depth</c> (reservations waiting for a batch) and
+/// <c>seckill.orders.batch.size</c> (orders per transaction).
 /// </remarks>
 public sealed partial class OrderWriter(
-    IOrderStore store, IShardRouter shards, Restock restock, IOrderEvents events, IOptions<OrderOptions> options, ILogger<OrderWriter> log)
+    IOrderStore store, IShardRouter shards, Restock restock, IOrderEvents events, IOptions<OrderOptions> options, IMeterFactory meters,
+    ILogger<OrderWriter> log)
     : BackgroundService
 {
     private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private const string MeterName = "Seckill.Orders";
 
     private readonly OrderOptions _options = options.Value;
     private readonly Channel<PendingOrder> _queue = Channel.CreateUnbounded<PendingOrder>(QueueOptions);
+    // Reservations in the queue: a single-reader unbounded channel does not count them itself.
+    private readonly StrongBox<int> _queued = CountedInGauge(meters, new StrongBox<int>());
+    private readonly Histogram<int> _batchSizes = meters.Create(MeterName).CreateHistogram<int>("seckill.orders.batch.size", "{order}",
+        "Orders written per database transaction.", advice: new() { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] });
     private readonly ConcurrentDictionary<long, PendingOrder> _pending = new();
     // Cancelled only when the host gives up waiting for the drain (its shutdown timeout).
     private readonly CancellationTokenSource _abandon = new();
@@ -45,12 +55,23 @@ public sealed partial class OrderWriter(
     {
         pending = new PendingOrder(reservation, Interlocked.Increment(ref _enqueued));
         _pending[reservation.OrderId] = pending;
+        // Counted before it can be read, so the count never dips below zero.
+        Interlocked.Increment(ref _queued.Value);
         if (_queue.Writer.TryWrite(pending))
         {
             return true;
         }
+        Interlocked.Decrement(ref _queued.Value);
         _pending.TryRemove(reservation.OrderId, out _);
         return false;
+    }
+
+    /// <summary>The gauge of the queue's depth: reservations waiting to be taken into a batch.</summary>
+    private static StrongBox<int> CountedInGauge(IMeterFactory meters, StrongBox<int> queued)
+    {
+        meters.Create(MeterName).CreateObservableGauge("seckill.orders.queue.depth", () => Volatile.Read(ref queued.Value), "{reservation}",
+            "Reservations queued for the order writer and not yet in a batch.");
+        return queued;
     }
 
     /// <summary>Database or stock store failures retried since the process started (a store was away).</summary>
@@ -109,7 +130,7 @@ public sealed partial class OrderWriter(
             }
             if (!await WriteAsync(batch))
             {
-                LogAbandoned(batch.Count + reader.Count);
+                LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
                 return;
             }
             batch.Clear();
@@ -134,6 +155,7 @@ public sealed partial class OrderWriter(
     {
         while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
         {
+            Interlocked.Decrement(ref _queued.Value);
             batch.Add(pending);
         }
     }
@@ -157,6 +179,7 @@ public sealed partial class OrderWriter(
             batch[i].Complete(writes[i]);
         }
         Interlocked.Add(ref _written, batch.Count);
+        _batchSizes.Record(batch.Count);
         return true;
     }
 

@@ -31,6 +31,7 @@ public static class OrdersApi
         orders.MapGet("", GetAsync);
         orders.MapPost("/pay", PayAsync);
         orders.MapPost("/cancel", CancelAsync);
+        app.MapOrderListEndpoints();
         return app;
     }
 

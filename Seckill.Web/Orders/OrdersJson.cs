@@ -8,4 +8,5 @@ namespace Seckill.Web.Orders;
     NumberHandling = JsonNumberHandling.Strict, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(OrderResponse))]
 [JsonSerializable(typeof(OrderStatusResponse))]
+[JsonSerializable(typeof(Seckill.Web.Http.PageResponse<OrderResponse>))]
 public sealed partial class OrdersJson : JsonSerializerContext;

@@ -16,6 +16,7 @@ public static class OrdersSetup
         services.AddSingleton<DatabaseSlots>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderWriter>();
+        services.AddSingleton<PaymentWriter>();
         services.AddSingleton<ReservationReplay>();
         services.AddSingleton<Restock>();
         services.AddSingleton<ShardRecovery>();
@@ -26,6 +27,7 @@ public static class OrdersSetup
         services.AddHostedService<StartupRecovery>();
         services.AddHostedService(provider => provider.GetRequiredService<ReservationReplay>());
         services.AddHostedService(provider => provider.GetRequiredService<OrderWriter>());
+        services.AddHostedService(provider => provider.GetRequiredService<PaymentWriter>());
         return builder;
     }
 }

@@ -43,7 +43,7 @@ public static class SalesApi
         var errors = Validate(body!, time.GetUtcNow(), out var newSale);
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors, extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
+            return ApiProblem.Validation(errors);
         }
         var sale = await publisher.PublishAsync(newSale!, cancellationToken);
         return TypedResults.Created("/api/sales/" + sale.Id.ToString(CultureInfo.InvariantCulture), await status.DescribeAsync(sale));

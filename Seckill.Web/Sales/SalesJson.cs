@@ -9,4 +9,7 @@ namespace Seckill.Web.Sales;
 [JsonSerializable(typeof(CreateSaleRequest))]
 [JsonSerializable(typeof(SaleResponse))]
 [JsonSerializable(typeof(StockResponse))]
+[JsonSerializable(typeof(ChangeSaleRequest))]
+[JsonSerializable(typeof(AddStockRequest))]
+[JsonSerializable(typeof(Seckill.Web.Http.PageResponse<SaleResponse>))]
 public sealed partial class SalesJson : JsonSerializerContext;

@@ -20,6 +20,7 @@ public static class SalesSetup
             .Configure<TimeProvider>((cache, time) => cache.Clock = new CacheClock(time));
         services.AddSingleton<SaleCatalog>();
         services.AddSingleton<SalePublisher>();
+        services.AddSingleton<SaleAdmin>();
         services.AddSingleton<SaleStatusReader>();
         services.AddSingleton<StockReport>();
         services.AddSingleton<SaleDirectory>();
@@ -37,6 +38,7 @@ public static class SalesSetup
     public static WebApplication MapSales(this WebApplication app)
     {
         app.MapSaleEndpoints();
+        app.MapSaleAdminEndpoints();
         app.MapStockEndpoints();
         return app;
     }

@@ -31,7 +31,9 @@ public static class ClusteredStorage
         services.AddSingleton(provider => new MySqlDatabase(Options(provider).Mysql!));
         services.AddSingleton<SqlDatabase>(provider => provider.GetRequiredService<MySqlDatabase>());
         services.AddSingleton<ISaleStore, SqlSaleStore>();
+        services.AddSingleton<ISaleAdminStore, SqlSaleStore>();
         services.AddSingleton<IOrderStore, SqlOrderStore>();
+        services.AddSingleton<IOrderListing, SqlOrderStore>();
         services.AddSingleton<IBlacklistStore, SqlBlacklistStore>();
         services.AddSingleton<IStockPool, SqlStockPool>();
 

@@ -24,7 +24,9 @@ public static class EmbeddedStorage
         services.AddSingleton(provider => new SqliteDatabase(provider.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath));
         services.AddSingleton<SqlDatabase>(provider => provider.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<ISaleStore, SqlSaleStore>();
+        services.AddSingleton<ISaleAdminStore, SqlSaleStore>();
         services.AddSingleton<IOrderStore, SqlOrderStore>();
+        services.AddSingleton<IOrderListing, SqlOrderStore>();
         services.AddSingleton<Gate.IBlacklistStore, SqlBlacklistStore>();
         services.AddSingleton<IStockPool, SqlStockPool>();
         // A cluster of one: the instance registers with itself, and no one else hears its messages.

@@ -127,11 +127,13 @@ public sealed class MySqlDatabase(string connectionString) : SqlDatabase
         // 6. A move out of a shard is recorded before its units leave it (taken = 0) and carries
         // them once the shard has sent them (taken = 1); moves out of the pool are taken at once.
         "ALTER TABLE stock_moves ADD COLUMN taken TINYINT NOT NULL DEFAULT 1",
+        // 7. A buyer's own orders, newest first (GET /api/me/orders).
+        "CREATE INDEX ix_orders_user ON orders (user_id, id)",
     ];
 
     private readonly string _connectionString = connectionString;
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = new MySqlConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);

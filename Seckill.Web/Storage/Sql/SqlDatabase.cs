@@ -1,5 +1,7 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Dapper;
 
 namespace Seckill.Web.Storage.Sql;
@@ -17,8 +19,20 @@ namespace Seckill.Web.Storage.Sql;
 /// </remarks>
 public abstract class SqlDatabase
 {
-    /// <summary>An open connection; the caller disposes it.</summary>
-    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// An open connection; the caller disposes it. The time until it is closed is the duration of
+    /// <paramref name="operation"/> (the calling store method) in <see cref="StorageMetrics"/>.
+    /// </summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken, [CallerMemberName] string operation = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        var connection = await ConnectAsync(cancellationToken);
+        StorageMetrics.TimeUntilClosed(connection, operation, started);
+        return connection;
+    }
+
+    /// <summary>A new open connection of this database's driver.</summary>
+    protected abstract Task<DbConnection> ConnectAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// A transaction in which a row read with <see cref="ForUpdate"/> stays as read until commit,
@@ -42,13 +56,14 @@ public abstract class SqlDatabase
     /// Runs <paramref name="work"/> in a transaction of its own and commits it, again from the
     /// start (up to a few times) when the database refuses it as <see cref="IsTransient"/>.
     /// </summary>
-    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken,
+        [CallerMemberName] string operation = "")
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var connection = await OpenAsync(cancellationToken);
+                await using var connection = await OpenAsync(cancellationToken, operation);
                 await using var transaction = await BeginAsync(connection, cancellationToken);
                 var result = await work(connection, transaction);
                 await transaction.CommitAsync(cancellationToken);

@@ -11,7 +11,7 @@ namespace Seckill.Web.Storage.Sql;
 /// Orders in the SQL database of either mode (SQLite or MySQL). See <see cref="IOrderStore"/>
 /// for the contract of each call.
 /// </summary>
-public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderStore
+public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderStore, IOrderListing
 {
     private const string RowColumns =
         "id AS Id, sale_id AS SaleId, user_id AS UserId, quantity AS Quantity, amount_cents AS AmountCents, status AS Status, reason AS Reason, created_at AS CreatedAt, pay_by AS PayBy, shard_id AS ShardId";
@@ -175,39 +175,62 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     }
 
     public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync<(PaymentOutcome, EndedOrder?)>(async (connection, transaction) =>
-        {
-            var sql = new Sql(connection, transaction, cancellationToken);
-            var now = time.GetUtcNow();
-            var order = await LockedOrderAsync(sql, orderId);
-            return order?.Status switch
-            {
-                null => (PaymentOutcome.NotFound, null),
-                OrderStatus.Paid => (PaymentOutcome.AlreadyPaid, null),
-                OrderStatus.Cancelled => (PaymentOutcome.Cancelled, null),
-                OrderStatus.Expired => (PaymentOutcome.Expired, null),
-                OrderStatus.Failed => (PaymentOutcome.Failed, null),
-                // Too late: this call expires the order itself, so pay and expiry have one outcome.
-                _ when order.PayBy <= now.ToUnixTimeMilliseconds() => (PaymentOutcome.Expired, await EndAsync(sql, order, OrderStatus.Expired, now)),
-                _ => (await SetPaidAsync(sql, orderId, now), null),
-            };
-        }, cancellationToken);
+        db.InTransactionAsync((connection, transaction) => PayAsync(new Sql(connection, transaction, cancellationToken), orderId), cancellationToken);
 
     public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync<(CancelOutcome, EndedOrder?)>(async (connection, transaction) =>
+        db.InTransactionAsync((connection, transaction) => CancelAsync(new Sql(connection, transaction, cancellationToken), orderId), cancellationToken);
+
+    public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken) =>
+        db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
         {
             var sql = new Sql(connection, transaction, cancellationToken);
-            var order = await LockedOrderAsync(sql, orderId);
-            return order?.Status switch
+            var results = new OrderChangeResult[changes.Count];
+            for (var i = 0; i < changes.Count; i++)
             {
-                null => (CancelOutcome.NotFound, null),
-                OrderStatus.Cancelled => (CancelOutcome.AlreadyCancelled, null),
-                OrderStatus.Paid => (CancelOutcome.Paid, null),
-                OrderStatus.Expired => (CancelOutcome.Expired, null),
-                OrderStatus.Failed => (CancelOutcome.Failed, null),
-                _ => (CancelOutcome.Cancelled, await EndAsync(sql, order, OrderStatus.Cancelled, time.GetUtcNow())),
-            };
+                if (changes[i].Kind == OrderChangeKind.Pay)
+                {
+                    var (outcome, expired) = await PayAsync(sql, changes[i].OrderId);
+                    results[i] = new OrderChangeResult(outcome, default, expired);
+                }
+                else
+                {
+                    var (outcome, cancelled) = await CancelAsync(sql, changes[i].OrderId);
+                    results[i] = new OrderChangeResult(default, outcome, cancelled);
+                }
+            }
+            return results;
         }, cancellationToken);
+
+    private async Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(Sql sql, long orderId)
+    {
+        var now = time.GetUtcNow();
+        var order = await LockedOrderAsync(sql, orderId);
+        return order?.Status switch
+        {
+            null => (PaymentOutcome.NotFound, null),
+            OrderStatus.Paid => (PaymentOutcome.AlreadyPaid, null),
+            OrderStatus.Cancelled => (PaymentOutcome.Cancelled, null),
+            OrderStatus.Expired => (PaymentOutcome.Expired, null),
+            OrderStatus.Failed => (PaymentOutcome.Failed, null),
+            // Too late: this call expires the order itself, so pay and expiry have one outcome.
+            _ when order.PayBy <= now.ToUnixTimeMilliseconds() => (PaymentOutcome.Expired, await EndAsync(sql, order, OrderStatus.Expired, now)),
+            _ => (await SetPaidAsync(sql, orderId, now), null),
+        };
+    }
+
+    private async Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(Sql sql, long orderId)
+    {
+        var order = await LockedOrderAsync(sql, orderId);
+        return order?.Status switch
+        {
+            null => (CancelOutcome.NotFound, null),
+            OrderStatus.Cancelled => (CancelOutcome.AlreadyCancelled, null),
+            OrderStatus.Paid => (CancelOutcome.Paid, null),
+            OrderStatus.Expired => (CancelOutcome.Expired, null),
+            OrderStatus.Failed => (CancelOutcome.Failed, null),
+            _ => (CancelOutcome.Cancelled, await EndAsync(sql, order, OrderStatus.Cancelled, time.GetUtcNow())),
+        };
+    }
 
     public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) =>
         db.InTransactionAsync<IReadOnlyList<EndedOrder>>(async (connection, transaction) =>
@@ -328,6 +351,22 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         await LockSaleAsync(sql, saleId);
         return (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id = @orderId{db.ForUpdate}", new { orderId }))
             .SingleOrDefault();
+    }
+
+    public Task<(IReadOnlyList<Order> Orders, long Total)> ListBySaleAsync(
+        long saleId, string? status, long offset, int limit, CancellationToken cancellationToken) =>
+        ListAsync(status is null ? "sale_id = @saleId" : "sale_id = @saleId AND status = @status", new { saleId, status, offset, limit }, cancellationToken);
+
+    public Task<(IReadOnlyList<Order> Orders, long Total)> ListByUserAsync(long userId, long offset, int limit, CancellationToken cancellationToken) =>
+        ListAsync("user_id = @userId", new { userId, offset, limit }, cancellationToken);
+
+    private async Task<(IReadOnlyList<Order> Orders, long Total)> ListAsync(string where, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var rows = await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE {where} ORDER BY id DESC LIMIT @limit OFFSET @offset", parameters);
+        var total = await sql.ScalarAsync<long>($"SELECT COUNT(*) FROM orders WHERE {where}", parameters);
+        return (rows.Select(row => row.ToOrder()).ToList(), total);
     }
 
     private Task LockSaleAsync(Sql sql, long saleId) => sql.ScalarAsync<long?>($"SELECT id FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId });

@@ -4,7 +4,7 @@ using Seckill.Web.Sales;
 namespace Seckill.Web.Storage.Sql;
 
 /// <summary>Sales in the SQL database of either mode.</summary>
-public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
+public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore, ISaleAdminStore
 {
     /// <summary>The insert of a sale's row (its pool is inserted with it, see <see cref="CreateAsync"/>).</summary>
     public const string InsertSale =
@@ -57,6 +57,90 @@ public sealed class SqlSaleStore(SqlDatabase db) : ISaleStore
             new { after = after.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
         return rows.Select(row => row.ToSale()).ToList();
     }
+
+    public async Task<(IReadOnlyList<Sale> Sales, long Total)> ListAsync(
+        SalePhase? phase, DateTimeOffset now, long offset, int limit, CancellationToken cancellationToken)
+    {
+        var where = phase switch
+        {
+            SalePhase.Upcoming => "WHERE starts_at > @now",
+            SalePhase.Running => "WHERE starts_at <= @now AND ends_at > @now",
+            SalePhase.Ended => "WHERE ends_at <= @now",
+            _ => "",
+        };
+        var parameters = new { now = now.ToUnixTimeMilliseconds(), offset, limit };
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var rows = await sql.QueryAsync<SaleRow>($"SELECT {Columns} FROM sales {where} ORDER BY id DESC LIMIT @limit OFFSET @offset", parameters);
+        var total = await sql.ScalarAsync<long>($"SELECT COUNT(*) FROM sales {where}", parameters);
+        return (rows.Select(row => row.ToSale()).ToList(), total);
+    }
+
+    public Task<(SaleChangeOutcome Outcome, Sale? Sale)> ChangeAsync(
+        long saleId, SaleChange change, DateTimeOffset startsAfter, CancellationToken cancellationToken) =>
+        db.InTransactionAsync<(SaleChangeOutcome, Sale?)>(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, cancellationToken);
+            if (await LockAsync(sql, saleId) is not { } current)
+            {
+                return (SaleChangeOutcome.NotFound, null);
+            }
+            if (current.StartsAt <= startsAfter.ToUnixTimeMilliseconds())
+            {
+                return (SaleChangeOutcome.Started, null);
+            }
+            // The pool takes the difference, and cannot go below zero: units on the shards must
+            // be back in the pool before the total can shrink by them.
+            var delta = change.Stock - current.Stock;
+            if (delta != 0 && await sql.ExecuteAsync(
+                    "UPDATE stock_pools SET units = units + @delta WHERE sale_id = @saleId AND units + @delta >= 0", new { delta, saleId }) == 0)
+            {
+                return (SaleChangeOutcome.StockNotInPool, null);
+            }
+            await sql.ExecuteAsync(
+                "UPDATE sales SET total_stock = @Stock, starts_at = @startsAt, ends_at = @endsAt, per_user_limit = @PerUserLimit WHERE id = @saleId",
+                new
+                {
+                    change.Stock, change.PerUserLimit, saleId,
+                    startsAt = change.StartsAt.ToUnixTimeMilliseconds(),
+                    endsAt = change.EndsAt.ToUnixTimeMilliseconds(),
+                });
+            return (SaleChangeOutcome.Changed, (await LockAsync(sql, saleId))!.ToSale());
+        }, cancellationToken);
+
+    public Task<Sale?> EndAsync(long saleId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, cancellationToken);
+            var nowMs = now.ToUnixTimeMilliseconds();
+            if (await LockAsync(sql, saleId) is not { } current || current.EndsAt <= nowMs)
+            {
+                return null;
+            }
+            // An upcoming sale ended never starts: its window becomes the empty one at now.
+            await sql.ExecuteAsync("UPDATE sales SET ends_at = @nowMs, starts_at = @startsAt WHERE id = @saleId",
+                new { nowMs, startsAt = Math.Min(current.StartsAt, nowMs), saleId });
+            return (await LockAsync(sql, saleId))?.ToSale();
+        }, cancellationToken);
+
+    public Task<Sale?> AddStockAsync(long saleId, int units, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async (connection, transaction) =>
+        {
+            var sql = new Sql(connection, transaction, cancellationToken);
+            if (await LockAsync(sql, saleId) is not { } current || current.EndsAt <= now.ToUnixTimeMilliseconds())
+            {
+                return null;
+            }
+            // The total and the pool together: the order writer's guard (sold + n <= total) and
+            // the conservation law both see the new units at once.
+            await sql.ExecuteAsync("UPDATE sales SET total_stock = total_stock + @units WHERE id = @saleId", new { units, saleId });
+            await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @units WHERE sale_id = @saleId", new { units, saleId });
+            return (await LockAsync(sql, saleId))?.ToSale();
+        }, cancellationToken);
+
+    /// <summary>The sale's row, locked for the rest of the transaction (MySQL; SQLite's writer lock covers it).</summary>
+    private async Task<SaleRow?> LockAsync(Sql sql, long saleId) =>
+        (await sql.QueryAsync<SaleRow>($"SELECT {Columns} FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId })).SingleOrDefault();
 
     private static DateTimeOffset Millis(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
 

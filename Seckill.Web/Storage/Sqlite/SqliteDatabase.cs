@@ -99,6 +99,8 @@ public sealed class SqliteDatabase : SqlDatabase
         // A move out of a shard is recorded before its units leave it (taken = 0) and carries
         // them once the shard has sent them (taken = 1); moves out of the pool are taken at once.
         "ALTER TABLE stock_moves ADD COLUMN taken INTEGER NOT NULL DEFAULT 1;",
+        // A buyer's own orders, newest first (GET /api/me/orders).
+        "CREATE INDEX ix_orders_user ON orders (user_id, id);",
     ];
 
     private readonly string _connectionString;
@@ -121,7 +123,7 @@ public sealed class SqliteDatabase : SqlDatabase
     public string Path { get; }
 
     // Microsoft.Data.Sqlite runs these calls synchronously (SQLite is in-process); the await is cheap.
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);

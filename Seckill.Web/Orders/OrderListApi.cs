@@ -1,0 +1,76 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Seckill.Web.Cluster;
+using Seckill.Web.Http;
+using Seckill.Web.Security;
+
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// Order listings, newest first, a page at a time: a sale's orders for the operators (admin), and
+/// the caller's own orders for a buyer.
+/// </summary>
+public static class OrderListApi
+{
+    private static readonly string[] Statuses =
+        [OrderStatus.AwaitingPayment, OrderStatus.Paid, OrderStatus.Cancelled, OrderStatus.Expired, OrderStatus.Failed];
+
+    public static IEndpointRouteBuilder MapOrderListEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/admin/sales/{id}/orders", BySaleAsync).RequireAuthorization(SeckillClaims.AdminPolicy).DisableRateLimiting();
+        app.MapGet("/api/me/orders", MineAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<Results<Ok<PageResponse<OrderResponse>>, ValidationProblem, CachedProblem>> BySaleAsync(
+        string id, string? status, string? page, string? pageSize, IOrderListing listing, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var saleId))
+        {
+            return RouteIds.Invalid;
+        }
+        var errors = new Dictionary<string, string[]>();
+        var paging = Paging.Read(page, pageSize, errors);
+        if (status is not null && !Statuses.Contains(status))
+        {
+            errors["status"] = [$"status must be one of {string.Join(", ", Statuses)}."];
+        }
+        if (errors.Count > 0)
+        {
+            return ApiProblem.Validation(errors);
+        }
+        var (orders, total) = await listing.ListBySaleAsync(saleId, status, paging.Offset, paging.Size, cancellationToken);
+        return TypedResults.Ok(new PageResponse<OrderResponse>(orders.Select(Describe).ToList(), paging.Page, paging.Size, total));
+    }
+
+    /// <summary>
+    /// The caller's orders. The first page also lists those still queued in this instance's writer
+    /// (the buyer's purchases come through this instance): a 202 just received is there at once.
+    /// </summary>
+    private static async Task<Results<Ok<PageResponse<OrderResponse>>, ValidationProblem>> MineAsync(
+        string? page, string? pageSize, ClaimsPrincipal user, IOrderListing listing, OrderWriter writer, IShardRouter shards,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var paging = Paging.Read(page, pageSize, errors);
+        if (errors.Count > 0)
+        {
+            return ApiProblem.Validation(errors);
+        }
+        var userId = user.UserId();
+        var queued = paging.Page == 1
+            ? writer.PendingOn(shards.Local.Id).Where(reservation => reservation.UserId == userId).ToList()
+            : [];
+        var (orders, total) = await listing.ListByUserAsync(userId, paging.Offset, paging.Size, cancellationToken);
+        // An order committed between the two reads is listed once, as stored.
+        var items = queued.Where(reservation => orders.All(order => order.Id != reservation.OrderId))
+            .Select(r => new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued))
+            .Concat(orders.Select(Describe))
+            .ToList();
+        return TypedResults.Ok(new PageResponse<OrderResponse>(items, paging.Page, paging.Size, total + items.Count - orders.Count));
+    }
+
+    private static OrderResponse Describe(Order order) =>
+        new(order.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
+            Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null);
+}
