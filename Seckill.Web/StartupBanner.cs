@@ -22,10 +22,9 @@ namespace Seckill.Web;
 public static partial class StartupBanner
 {
     /// <summary>
-    /// Routes mapped by other branches of issue 18 (metrics and API docs): listed here by their
-    /// path until those features name them in constants of their own.
+    /// The API docs' routes, mapped by another branch of issue 18: listed here by their path until
+    /// that feature names them in constants of its own.
     /// </summary>
-    public const string PrometheusPath = "/metrics";
     public const string OpenApiPath = "/openapi/v1.json";
     public const string ScalarPath = "/scalar";
 
@@ -69,7 +68,7 @@ public static partial class StartupBanner
         var dashboard = url + JobsSetup.DashboardPath;
         Line(s, "API", $"{url}/api/sales/{{id}}, {url}/api/orders/{{id}} … (README \"API\")");
         Line(s, "jobs dashboard", $"{dashboard}, its sales page {dashboard}{Jobs.Dashboard.SalesPage.Path} (admins only: README \"Jobs and their dashboard\")");
-        Line(s, "metrics", $"{url}{PrometheusPath} (Prometheus), {url}/api/admin/metrics (JSON, admins only)");
+        Line(s, "metrics", $"{url}{Ops.PrometheusApi.Path} (Prometheus), {url}/api/admin/metrics (JSON); admins only (README \"Metrics and monitoring\")");
         Line(s, "API docs", $"{url}{OpenApiPath}, {url}{ScalarPath}");
         Line(s, "health", $"{url}/health/live, {url}/health/ready");
         if (demo.Count > 0)
