@@ -22,6 +22,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Settings: appsettings.json from the repository root, overridden by environment variables.
 builder.AddRepositorySettings();
+builder.AddConsoleLogs(); // JSON lines in Production, with the request, instance and sale ids of purchase-path lines
 // Every error is application/problem+json with a code; each feature adds its source-generated JSON.
 builder.Services.AddProblemResponses();
 
@@ -57,6 +58,7 @@ app.MapJobs();
 app.MapOps();
 app.MapDocs();
 
+Seckill.Web.StartupBanner.ShowWhenListening(app); // mode, stores, URLs and, in Development, the demo sale's lines to paste
 app.Run();
 return 0;
 

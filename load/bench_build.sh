@@ -11,7 +11,8 @@ fi
 
 # A run whose service logged failures measured errors, not the service: say so and fail.
 check_log() {
-    if grep -q '^fail:' "$1"; then
+    # Errors in either console format: simple ("fail:", "crit:") or Production's JSON lines.
+    if grep -qE '^(fail|crit):|"LogLevel":"(Error|Critical)"' "$1"; then
         echo "the service logged failures (see $1): this run's figures are not valid" >&2
         return 1
     fi

@@ -28,6 +28,33 @@ public static class HostSetup
     }
 
     /// <summary>
+    /// Console logs as JSON lines in Production (one object per entry, scopes included: the
+    /// request's <c>RequestId</c> and the purchase path's <c>InstanceId</c> and <c>SaleId</c>),
+    /// the readable simple format elsewhere. <c>Logging:Console:FormatterName</c> (<c>json</c>,
+    /// <c>simple</c>, <c>systemd</c>) chooses explicitly, in any environment.
+    /// </summary>
+    /// <remarks>
+    /// Including scopes costs no request anything: ASP.NET Core opens its request scope (the
+    /// <c>RequestId</c>) whether or not a formatter prints it, and the purchase path opens its own
+    /// only when it writes a line (<c>Purchasing/PurchaseLog</c>).
+    /// </remarks>
+    public static WebApplicationBuilder AddConsoleLogs(this WebApplicationBuilder builder)
+    {
+        if (builder.Environment.IsProduction() && string.IsNullOrEmpty(builder.Configuration[FormatterNameKey]))
+        {
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        return builder;
+    }
+
+    private const string FormatterNameKey = "Logging:Console:FormatterName";
+
+    /// <summary>
     /// Validates every <c>ValidateOnStart</c> options class right after the host is built, before
     /// anything runs or binds a port. The host would do it in <c>StartAsync</c> anyway, but by then
     /// <c>Run</c> disposes the host as it fails, and a test host that asks it for services at that

@@ -18,7 +18,7 @@ namespace Seckill.Web.Purchasing;
 /// </remarks>
 public sealed class Checkout(
     SaleDirectory sales, Admission admission, StockReserver reserver, OrderConfirmation confirmation, IShardRouter shards,
-    IdGenerator ids, IOverloadSignal overload, TimeProvider time)
+    IdGenerator ids, IOverloadSignal overload, TimeProvider time, PurchaseLog log)
 {
     /// <param name="token">The purchase token the buyer sent, if any; needed by <c>requireToken</c> sales.</param>
     public ValueTask<PurchaseOutcome> PurchaseAsync(long saleId, long userId, long quantity, string? token)
@@ -56,8 +56,9 @@ public sealed class Checkout(
         {
             (result, reservation) = await reserver.ReserveAsync(sale, reservation, observedSoldOut);
         }
-        catch (StockUnavailableException)
+        catch (StockUnavailableException e)
         {
+            log.StockUnavailable(sale.Id, e);
             // The shard or pool did not answer (restarting, unreachable). If the reservation did
             // land, it is in the shard's unconfirmed list and becomes an order by replay; the
             // buyer's retry then finds their mark and is told the order id.

@@ -11,6 +11,7 @@ public static class PurchasingSetup
         builder.Services.AddSingleton<Admission>();
         builder.Services.AddSingleton<StockReserver>();
         builder.Services.AddSingleton<OrderConfirmation>();
+        builder.Services.AddSingleton<PurchaseLog>();
         builder.Services.AddSingleton<Checkout>();
         return builder;
     }

@@ -30,7 +30,8 @@ public static class SalesSetup
         // missed); the directory knows every sale before the first request; then the demo sale.
         services.AddHostedService(provider => provider.GetRequiredService<SaleNews>());
         services.AddHostedService<SaleRefresher>();
-        services.AddHostedService<DemoSale>();
+        services.AddSingleton<DemoSale>();
+        services.AddHostedService(provider => provider.GetRequiredService<DemoSale>());
         return builder;
     }
 

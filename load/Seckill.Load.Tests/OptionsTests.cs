@@ -8,9 +8,10 @@ public class OptionsTests
     public void OptionsAreRead()
     {
         var o = LoadOptions.Parse(["--url", "http://127.0.0.1:5005", "--scenario", "mixed", "--rate", "2500", "--users", "200000", "--duration", "2m",
-            "--warmup", "0", "--stock", "10000", "--pay-share", "0.25", "--max-p99", "50", "--min-rate", "2000", "--max-error-rate", "0.001", "--no-verify"]);
+            "--warmup", "0", "--stock", "10000", "--pay-share", "0.25", "--max-p99", "50", "--p99-objective-ms", "20", "--min-rate", "2000", "--max-error-rate", "0.001", "--no-verify"]);
         Assert.Equal((5005, "mixed", 2500.0, 200_000L, TimeSpan.FromMinutes(2), TimeSpan.Zero, 10_000L, 0.25), (o.Target.Port, o.Scenario, o.Rate, o.Requests, o.Duration, o.Warmup, o.Stock, o.PayShare));
-        Assert.Equal((50.0, 2000.0, 0.001, false), (o.MaxP99Ms, o.MinRate, o.MaxErrorRate, o.Verify));
+        Assert.Equal((50.0, 20.0, 2000.0, 0.001, false), (o.MaxP99Ms, o.P99ObjectiveMs, o.MinRate, o.MaxErrorRate, o.Verify));
+        Assert.Equal(50.0, LoadOptions.Parse([]).P99ObjectiveMs);
         Assert.Equal(TimeSpan.FromMilliseconds(500), LoadOptions.Time("--timeout", "500ms"));
         Assert.Equal(TimeSpan.FromHours(1), LoadOptions.Time("--timeout", "1h"));
     }
@@ -28,6 +29,7 @@ public class OptionsTests
     [InlineData("--rate", "fast")]
     [InlineData("--scenario", "stampede")]
     [InlineData("--pay-share", "1.5")]
+    [InlineData("--p99-objective-ms", "0")]
     [InlineData("--duration", "-3s")]
     [InlineData("--url", "not a url")]
     [InlineData("--signing-key", "short")]

@@ -77,7 +77,7 @@ public sealed class ReportTests : IDisposable
 
         // Markdown: every table row has its header's number of cells.
         var markdown = File.ReadAllLines(Path.Combine(_folder, "report.md"));
-        Assert.StartsWith("# Seckill load run: flash-sale — unit <test> — FAIL", markdown[0]);
+        Assert.StartsWith("# Seckill load run: flash-sale — unit <test> — correctness FAIL, latency p99 ", markdown[0]);
         var header = 0;
         foreach (var line in markdown)
         {
@@ -101,12 +101,13 @@ public sealed class ReportTests : IDisposable
     {
         var failedVerification = Sample();
         Assert.Equal(1, failedVerification.ExitCode); // the verification failed: FAIL wins over thresholds
-        Assert.Equal("FAIL", failedVerification.Verdict);
+        Assert.StartsWith("correctness FAIL, latency p99 ", failedVerification.Verdict);
 
         var report = Sample() with { Verification = null };
         // The sample's p99 is 50 ms against --max-p99 10, and 1 error in 3001 requests is under 1%.
         Assert.Equal([false, true, true], report.Thresholds.Select(t => t.Passed));
         Assert.Equal(2, report.ExitCode);
+        Assert.EndsWith("; thresholds FAIL: purchase p99 ≤ 10 ms", report.Verdict);
 
         var relaxed = Sample(new LoadOptions { Rate = 1000, MaxP99Ms = 100, MaxErrorRate = 0.0001 }) with { Verification = null };
         Assert.Equal([true, false], relaxed.Thresholds.Select(t => t.Passed));
@@ -115,6 +116,22 @@ public sealed class ReportTests : IDisposable
         var none = Sample(new LoadOptions()) with { Verification = null };
         Assert.Empty(none.Thresholds);
         Assert.Equal(0, none.ExitCode);
-        Assert.Equal("PASS", none.Verdict);
+        Assert.StartsWith("correctness not verified, latency p99 ", none.Verdict);
+    }
+
+    /// <summary>"PASS with an 8.7 s p99" must not read as a success: the verdict names the latency against its objective.</summary>
+    [Fact]
+    public void TheVerdictNamesTheLatencyBesideTheCorrectness()
+    {
+        var passed = new VerificationResult([new Check("sold ≤ stock", true, "sold 100 of 100")], null, new Dictionary<string, long>());
+        // The sample's purchases took 1 to 50 ms: p99 about 50 ms.
+        var slow = Sample(new LoadOptions { P99ObjectiveMs = 10 }) with { Verification = passed };
+        Assert.Matches(@"^correctness PASS, latency p99 5\d(\.\d)? ms over the objective 10 ms$", slow.Verdict);
+        Assert.False(slow.LatencyMet);
+        Assert.Equal(0, slow.ExitCode); // the objective is reported; --max-p99 is the gate
+
+        var fast = Sample(new LoadOptions { P99ObjectiveMs = 8000 }) with { Verification = passed };
+        Assert.Matches(@"^correctness PASS, latency p99 5\d(\.\d)? ms within the objective 8 s$", fast.Verdict);
+        Assert.True(fast.LatencyMet);
     }
 }

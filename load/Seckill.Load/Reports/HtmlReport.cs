@@ -23,7 +23,7 @@ public static class HtmlReport
             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}" +
             ".pass{color:#070}.fail{color:#b00}svg{background:#fafafa;border:1px solid #ddd}</style>");
         s.AppendLine("</head><body>");
-        s.AppendLine(c, $"<h1>Seckill load run: {E(r.Settings.Scenario)} {E(r.Label)} — <span class=\"{(r.Passed ? "pass" : "fail")}\">{E(r.Verdict)}</span></h1>");
+        s.AppendLine(c, $"<h1>Seckill load run: {E(r.Settings.Scenario)} {E(r.Label)} — <span class=\"{(r.Passed && r.LatencyMet ? "pass" : "fail")}\">{E(r.Verdict)}</span></h1>");
         s.AppendLine("<ul>");
         s.AppendLine(c, $"<li>service {E(r.Settings.Target)} ({E(r.Service)}), sale {r.SaleId} with {r.Settings.Stock} units, started {r.StartedAt:u}</li>");
         s.AppendLine(c, $"<li>{r.ArrivalsSent} arrivals scheduled at {r.TargetRate}/s over {r.ScheduleSeconds:0.###} s; achieved {r.AchievedRate:0.0}/s</li>");

@@ -1,0 +1,68 @@
+using System.Collections;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Seckill.Web.Cluster;
+
+namespace Seckill.Web.Purchasing;
+
+/// <summary>
+/// The purchase path's log lines. A purchase normally writes none (no line per request at any
+/// level); these are for the rare failures, and each names its instance and sale in a logging
+/// scope (<c>InstanceId</c>, <c>SaleId</c>) beside ASP.NET Core's request scope (<c>RequestId</c>),
+/// which the JSON console prints as fields. The scope is opened only when a line is written, so a
+/// purchase that logs nothing allocates nothing for it.
+/// </summary>
+/// <remarks>Thread-safe: one instance serves every request.</remarks>
+public sealed partial class PurchaseLog(ILogger<PurchaseLog> log, IOptions<InstanceOptions> instance)
+{
+    /// <summary>While a store is away every buyer meets it: one line a second says so without flooding the log.</summary>
+    private const long UnavailableEveryMs = 1000;
+
+    private readonly int _instanceId = instance.Value.InstanceId;
+    private long _nextUnavailableAt;
+
+    /// <summary>The shard or the pool did not answer; the buyer was told 503 <c>unavailable</c>.</summary>
+    public void StockUnavailable(long saleId, Exception error)
+    {
+        var now = Environment.TickCount64;
+        var next = Volatile.Read(ref _nextUnavailableAt);
+        if (now < next || Interlocked.CompareExchange(ref _nextUnavailableAt, now + UnavailableEveryMs, next) != next || !log.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+        using (log.BeginScope(new PurchaseScope(_instanceId, saleId)))
+        {
+            StockUnavailable(log, saleId, UnavailableEveryMs, error);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Sale {SaleId}: a purchase was refused with 503 unavailable, the stock store did not answer (logged at most every {EveryMs} ms)")]
+    private static partial void StockUnavailable(ILogger log, long saleId, long everyMs, Exception error);
+
+    /// <summary>
+    /// The scope's fields. A list of pairs is what the JSON console writes as properties (and the
+    /// simple console, with scopes on, as <see cref="ToString"/>).
+    /// </summary>
+    private sealed class PurchaseScope(int instanceId, long saleId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 2;
+
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("InstanceId", instanceId),
+            1 => new("SaleId", saleId),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+            yield return this[1];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"InstanceId:{instanceId} SaleId:{saleId}");
+    }
+}
