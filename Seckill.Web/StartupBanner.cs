@@ -21,13 +21,6 @@ namespace Seckill.Web;
 /// </remarks>
 public static partial class StartupBanner
 {
-    /// <summary>
-    /// The API docs' routes, mapped by another branch of issue 18: listed here by their path until
-    /// that feature names them in constants of its own.
-    /// </summary>
-    public const string OpenApiPath = "/openapi/v1.json";
-    public const string ScalarPath = "/scalar";
-
     public static void ShowWhenListening(WebApplication app)
     {
         // ApplicationStarted runs its callbacks last registered first: registered here, before the
@@ -46,7 +39,7 @@ public static partial class StartupBanner
             // The stores were reached at startup (it fails otherwise); asking again shows it.
             var health = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(app.Lifetime.ApplicationStopping);
             var demo = app.Services.GetRequiredService<DemoSale>().Lines(url, Random.Shared.NextInt64(1_000, 1_000_000));
-            Listening(log, instance, url, storage.Mode, Details(url, storage, health, demo));
+            Listening(log, instance, url, storage.Mode, Details(url, storage, health, demo, DocsUrls(app, url)));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -55,8 +48,17 @@ public static partial class StartupBanner
         }
     }
 
+    /// <summary>The API description's URLs, as the settings serve them (README "API reference").</summary>
+    private static string DocsUrls(WebApplication app, string url)
+    {
+        var docs = app.Services.GetRequiredService<IOptions<Docs.DocsOptions>>().Value;
+        return !docs.OpenApi ? "off (Docs:OpenApi)"
+            : docs.ScalarServed(app.Environment) ? $"{url}{Docs.DocsSetup.DocumentPath}, {url}{Docs.DocsSetup.ScalarPath}"
+            : $"{url}{Docs.DocsSetup.DocumentPath} (the Scalar page: Docs:Scalar)";
+    }
+
     /// <summary>The block under the first line; public for its tests.</summary>
-    public static string Details(string url, StorageDescription storage, HealthReport health, IReadOnlyList<string> demo)
+    public static string Details(string url, StorageDescription storage, HealthReport health, IReadOnlyList<string> demo, string docs)
     {
         var s = new StringBuilder();
         foreach (var store in storage.Stores)
@@ -69,7 +71,7 @@ public static partial class StartupBanner
         Line(s, "API", $"{url}/api/sales/{{id}}, {url}/api/orders/{{id}} … (README \"API\")");
         Line(s, "jobs dashboard", $"{dashboard}, its sales page {dashboard}{Jobs.Dashboard.SalesPage.Path} (admins only: README \"Jobs and their dashboard\")");
         Line(s, "metrics", $"{url}{Ops.PrometheusApi.Path} (Prometheus), {url}/api/admin/metrics (JSON); admins only (README \"Metrics and monitoring\")");
-        Line(s, "API docs", $"{url}{OpenApiPath}, {url}{ScalarPath}");
+        Line(s, "API docs", docs);
         Line(s, "health", $"{url}/health/live, {url}/health/ready");
         if (demo.Count > 0)
         {

@@ -50,7 +50,7 @@ public sealed class StartupBannerTests
             ["pool-redis"] = new(HealthStatus.Unhealthy, "The shared Redis is unreachable.", TimeSpan.Zero, null, null),
         }, TimeSpan.Zero);
 
-        var details = StartupBanner.Details("http://localhost:5000", storage, health, []);
+        var details = StartupBanner.Details("http://localhost:5000", storage, health, [], "http://localhost:5000/openapi/v1.json");
 
         Assert.Contains("MySQL db:3306/seckill (user app): reached", details);
         Assert.Contains("Redis pool:6390: NOT reached (The shared Redis is unreachable.)", details);

@@ -14,4 +14,7 @@ public sealed class DocsOptions
 
     /// <summary>Serve the Scalar reference page at <c>/scalar</c>. Unset: in Development only.</summary>
     public bool? Scalar { get; set; }
+
+    /// <summary>Whether the reference page is served in <paramref name="environment"/>.</summary>
+    public bool ScalarServed(IHostEnvironment environment) => Scalar ?? environment.IsDevelopment();
 }

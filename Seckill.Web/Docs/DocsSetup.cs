@@ -43,7 +43,7 @@ public static class DocsSetup
         // Anonymous, and limited per address like any route: generating the document costs a few
         // milliseconds of CPU, and a page load asks for it once.
         app.MapOpenApi(DocumentPath);
-        if (docs.Scalar ?? app.Environment.IsDevelopment())
+        if (docs.ScalarServed(app.Environment))
         {
             app.MapScalarApiReference(ScalarPath, scalar =>
             {
