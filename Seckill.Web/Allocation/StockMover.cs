@@ -29,6 +29,8 @@ public sealed class StockMover(IStockPool pool, IShardRouter shards, IdGenerator
         {
             return 0;
         }
+        // Known before any unit leaves the pool (see FromShardAsync).
+        shards.Get(toShard);
         var transferId = ids.Next();
         var taken = await pool.TakeAsync(saleId, maxUnits, transferId, toShard);
         if (taken > 0)
@@ -49,6 +51,13 @@ public sealed class StockMover(IStockPool pool, IShardRouter shards, IdGenerator
             return 0;
         }
         var source = shards.Get(fromShard);
+        // The destination is looked up before any unit leaves: a shard this instance does not know
+        // (yet) would leave the units withdrawn and in transit until someone else resumes the move,
+        // and the buyers who find them nowhere meanwhile are told sold out.
+        if (toShard is { } to)
+        {
+            shards.Get(to);
+        }
         var transferId = ids.Next();
         await pool.RecordWithdrawalAsync(saleId, transferId, fromShard, toShard, maxUnits);
         var sent = await source.WithdrawAsync(saleId, maxUnits, transferId);
