@@ -92,6 +92,21 @@ public sealed class OrderListTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me/orders")).StatusCode);
     }
 
+    [Fact]
+    public async Task ACancellationWhoseCallerLeftStillGivesTheBuyerTheirMarkBack()
+    {
+        var sale = await _factory.CreateSaleAsync(stock: 10);
+        using var buyer = _factory.ClientFor(31);
+        var orderId = (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        await _factory.SettledStockAsync(sale.Id);
+
+        // The request was aborted (its token cancelled) before the batch committed.
+        var outcome = await _factory.Get<OrderLifecycle>().CancelAsync(orderId, new CancellationToken(canceled: true));
+
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+    }
+
     private static async Task<PageResponse<OrderResponse>> ListAsync(HttpClient client, string path)
     {
         var response = await client.GetAsync(path);

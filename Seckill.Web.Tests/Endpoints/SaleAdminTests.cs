@@ -237,6 +237,19 @@ public sealed class SaleAdminTests : IDisposable
     }
 
     [Fact]
+    public async Task ASaleEndedWithoutItsNewsIsRefusedAfterTheNextRefresh()
+    {
+        // Ended in storage only, as if its news had been lost on the way to this instance.
+        var sale = await _factory.CreateSaleAsync(stock: 10);
+        _factory.ExecuteSql($"UPDATE sales SET ends_at = {_factory.Clock.GetUtcNow().ToUnixTimeMilliseconds()} WHERE id = {sale.Id}");
+
+        await _factory.Get<SaleDirectory>().RefreshAsync(CancellationToken.None);
+
+        using var buyer = _factory.ClientFor(4);
+        Assert.Equal("ended", await (await buyer.PurchaseAsync(sale.Id)).ProblemCodeAsync());
+    }
+
+    [Fact]
     public async Task AnUpcomingSaleEndedNeverStarts()
     {
         var sale = await _factory.CreateSaleAsync(stock: 10, startsIn: TimeSpan.FromMinutes(5));

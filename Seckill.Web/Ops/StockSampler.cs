@@ -73,8 +73,10 @@ public sealed partial class StockSampler : BackgroundService
                     sample.Add(new SaleStock(sale.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), stock));
                 }
             }
-            catch (Exception error) when (error is DbException or StockUnavailableException)
+            catch (Exception error) when (error is not OperationCanceledException)
             {
+                // Whatever failed, a metrics sample must not end the service (a background
+                // service's exception stops the host): this sale is left out of this sample.
                 LogSampleFailed(error, sale.Id);
             }
         }

@@ -20,7 +20,7 @@ public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Re
 
     public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
     {
-        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Pay), cancellationToken);
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Pay));
         if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);
@@ -35,7 +35,7 @@ public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Re
 
     public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
     {
-        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Cancel), cancellationToken);
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Cancel));
         if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Seckill.Web.Cluster;
 using Seckill.Web.Http;
 using Seckill.Web.Security;
 
@@ -23,7 +22,7 @@ public static class OrderListApi
     }
 
     private static async Task<Results<Ok<PageResponse<OrderResponse>>, ValidationProblem, CachedProblem>> BySaleAsync(
-        string id, string? status, string? page, string? pageSize, IOrderListing listing, CancellationToken cancellationToken)
+        string id, string? status, string? page, string? pageSize, IOrderListing listing, DatabaseSlots database, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var saleId))
         {
@@ -39,16 +38,17 @@ public static class OrderListApi
         {
             return ApiProblem.Validation(errors);
         }
-        var (orders, total) = await listing.ListBySaleAsync(saleId, status, paging.Offset, paging.Size, cancellationToken);
+        var (orders, total) = await database.RunAsync(token => listing.ListBySaleAsync(saleId, status, paging.Offset, paging.Size, token), cancellationToken);
         return TypedResults.Ok(new PageResponse<OrderResponse>(orders.Select(Describe).ToList(), paging.Page, paging.Size, total));
     }
 
     /// <summary>
     /// The caller's orders. The first page also lists those still queued in this instance's writer
-    /// (the buyer's purchases come through this instance): a 202 just received is there at once.
+    /// (the buyer's purchases come through this instance): a 202 just received is there at once
+    /// (so page 1 may hold a few more than the page size).
     /// </summary>
     private static async Task<Results<Ok<PageResponse<OrderResponse>>, ValidationProblem>> MineAsync(
-        string? page, string? pageSize, ClaimsPrincipal user, IOrderListing listing, OrderWriter writer, IShardRouter shards,
+        string? page, string? pageSize, ClaimsPrincipal user, IOrderListing listing, OrderWriter writer, DatabaseSlots database,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -58,10 +58,8 @@ public static class OrderListApi
             return ApiProblem.Validation(errors);
         }
         var userId = user.UserId();
-        var queued = paging.Page == 1
-            ? writer.PendingOn(shards.Local.Id).Where(reservation => reservation.UserId == userId).ToList()
-            : [];
-        var (orders, total) = await listing.ListByUserAsync(userId, paging.Offset, paging.Size, cancellationToken);
+        var queued = paging.Page == 1 ? writer.PendingOf(userId) : [];
+        var (orders, total) = await database.RunAsync(token => listing.ListByUserAsync(userId, paging.Offset, paging.Size, token), cancellationToken);
         // An order committed between the two reads is listed once, as stored.
         var items = queued.Where(reservation => orders.All(order => order.Id != reservation.OrderId))
             .Select(r => new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued))

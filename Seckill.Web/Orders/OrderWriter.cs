@@ -81,6 +81,23 @@ public sealed partial class OrderWriter(
     public bool TryGetPending(long orderId, out PendingOrder pending) => _pending.TryGetValue(orderId, out pending!);
 
     /// <summary>The reservations of <paramref name="shardId"/> queued here and not yet written.</summary>
+    /// <summary>
+    /// The buyer's reservations queued here and not yet written. Enumerates the table without its
+    /// locks (the purchases keep writing to it meanwhile): a moment's snapshot, which is all a listing needs.
+    /// </summary>
+    public IReadOnlyList<Reservation> PendingOf(long userId)
+    {
+        var found = new List<Reservation>();
+        foreach (var (_, pending) in _pending)
+        {
+            if (pending.Reservation.UserId == userId)
+            {
+                found.Add(pending.Reservation);
+            }
+        }
+        return found;
+    }
+
     public IReadOnlyList<Reservation> PendingOn(int shardId) =>
         _pending.Values.Select(pending => pending.Reservation).Where(reservation => reservation.ShardId == shardId).ToList();
 

@@ -6,7 +6,7 @@ namespace Seckill.Web.Orders;
 /// <summary>
 /// Payments and cancellations, written in batches: each buyer's change is queued, and one loop
 /// writes everything queued in one transaction (<see cref="IOrderStore.ChangeAsync"/>), up to
-/// <see cref="OrderOptions.BatchSize"/> at a time, then answers each buyer.
+/// 100 (or <see cref="OrderOptions.BatchSize"/>) at a time, then answers each buyer.
 /// </summary>
 /// <remarks>
 /// In a flash sale the winners pay within the same seconds; one transaction each meant one commit
@@ -19,18 +19,28 @@ namespace Seckill.Web.Orders;
 public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOptions<OrderOptions> options) : BackgroundService
 {
     private readonly Channel<QueuedChange> _queue = Channel.CreateUnbounded<QueuedChange>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly int _batchSize = options.Value.BatchSize;
+    /// <summary>
+    /// At most this many per transaction (or <c>Orders:BatchSize</c> if smaller): a batch holds its
+    /// sales' rows locked until it commits, and the order writer waits for them meanwhile.
+    /// </summary>
+    private const int MaxBatch = 100;
 
-    /// <summary>Queues the change and waits for its batch to commit; the store's error if the batch failed.</summary>
-    public async Task<OrderChangeResult> ChangeAsync(OrderChange change, CancellationToken cancellationToken)
+    private readonly int _batchSize = Math.Min(options.Value.BatchSize, MaxBatch);
+
+    /// <summary>
+    /// Queues the change and waits for its batch to commit; the store's error if the batch failed.
+    /// Not cancellable: once queued the change is written, and the caller must see its outcome to
+    /// finish it (an order that ended gives its buyer's mark and its units back).
+    /// </summary>
+    public async Task<OrderChangeResult> ChangeAsync(OrderChange change)
     {
         var queued = new QueuedChange(change);
         if (!_queue.Writer.TryWrite(queued))
         {
             // Stopping: written on its own, as before there was a queue.
-            return (await store.ChangeAsync([change], cancellationToken))[0];
+            return (await store.ChangeAsync([change], CancellationToken.None))[0];
         }
-        return await queued.Task.WaitAsync(cancellationToken);
+        return await queued.Task;
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
@@ -70,7 +80,7 @@ public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOp
         catch (Exception error)
         {
             // The transaction did not commit (the store retried what was transient): nothing of
-            // the batch was written, and each buyer gets the error their own call would have.
+            // the batch was written, and every buyer of the batch gets the error.
             foreach (var queued in batch)
             {
                 queued.TrySetException(error);

@@ -35,7 +35,7 @@ public sealed class DemoSale(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// The demo as shell lines (bash or zsh, curl and sed; no jq, no comments, which zsh would try
+    /// The demo as shell lines (a POSIX shell: bash or dash, curl and sed; no jq, no comments, which zsh would try
     /// to run): look at the sale, buy, read the order, cancel it, buy again, read it, pay, look at the stock.
     /// The order id is taken from each purchase's answer by sed. The caller passes a new
     /// <paramref name="buyer"/> at every start (the banner draws a random user id), so the lines
@@ -57,7 +57,7 @@ public sealed class DemoSale(
         return
         [
             $"Demo sale {id} is on: {sale.Stock} units of {sale.Sku}, up to {sale.PerUserLimit} per order, one order per buyer, until {sale.EndsAt:u}.",
-            $"Paste these lines into a shell (bash or zsh): an admin (user 1) and a new buyer (user {buyer}) look at the sale,",
+            $"Paste these lines into a shell (bash or dash): an admin (user 1) and a new buyer (user {buyer}) look at the sale,",
             "buy one unit, read the order once written, cancel it, buy again (a cancelled order frees the buyer), pay, and read the stock.",
             "",
             $"  export SECKILL={baseUrl}",

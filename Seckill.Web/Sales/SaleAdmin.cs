@@ -46,7 +46,7 @@ public sealed class SaleAdmin(
         }
         if (changed is not null)
         {
-            Publish(changed);
+            changed = await PublishAsync(changed);
         }
         return (outcome, changed);
     }
@@ -59,11 +59,7 @@ public sealed class SaleAdmin(
     public async Task<Sale?> EndAsync(long saleId, CancellationToken cancellationToken)
     {
         var ended = await store.EndAsync(saleId, time.GetUtcNow(), cancellationToken);
-        if (ended is not null)
-        {
-            Publish(ended);
-        }
-        return ended;
+        return ended is null ? null : await PublishAsync(ended);
     }
 
     /// <summary>
@@ -73,19 +69,25 @@ public sealed class SaleAdmin(
     public async Task<Sale?> AddStockAsync(long saleId, int units, CancellationToken cancellationToken)
     {
         var sale = await store.AddStockAsync(saleId, units, time.GetUtcNow(), cancellationToken);
-        if (sale is not null)
+        if (sale is null)
         {
-            Publish(sale);
-            soldOut.StockReturned(saleId);
-            broadcast.StockBack(saleId);
+            return null;
         }
+        sale = await PublishAsync(sale);
+        soldOut.StockReturned(saleId);
+        broadcast.StockBack(saleId);
         return sale;
     }
 
-    private void Publish(Sale sale)
+    /// <summary>
+    /// Here, read again under the directory's update lock (a refresh running meanwhile cannot put
+    /// its older copy back); elsewhere, by the news.
+    /// </summary>
+    private async Task<Sale> PublishAsync(Sale stored)
     {
-        directory.Know(sale);
+        var sale = await directory.ReloadAsync(stored.Id, CancellationToken.None) ?? stored;
         news.Changed(sale.Id);
+        return sale;
     }
 
     /// <summary>Every unit the live shards hold of the sale, back to the pool (one ledger move per shard).</summary>

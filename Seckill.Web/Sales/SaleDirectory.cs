@@ -27,6 +27,8 @@ public sealed partial class SaleDirectory(
 {
     private readonly SaleLookupOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Lazy<Task<Sale?>>> _reads = new();
+    // Refreshes and reloads one at a time, so that an older copy never replaces a newer one.
+    private readonly SemaphoreSlim _updating = new(1, 1);
     private volatile BloomFilter _filter = new(options.Value.BloomCapacity, options.Value.BloomFalsePositiveRate);
     private long _filtered, _cacheHits, _storageReads;
 
@@ -112,21 +114,60 @@ public sealed partial class SaleDirectory(
     /// <summary>Re-reads running sales from storage (changes, and sales created by other instances) and unpins ended ones.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        foreach (var sale in await store.ListEndingAfterAsync(now, cancellationToken))
+        await _updating.WaitAsync(cancellationToken);
+        try
         {
-            Know(sale);
+            var now = time.GetUtcNow();
+            var listed = new HashSet<long>();
+            foreach (var sale in await store.ListEndingAfterAsync(now, cancellationToken))
+            {
+                listed.Add(sale.Id);
+                Know(sale);
+            }
+            foreach (var sale in catalog.All)
+            {
+                if (sale.HasEnded(now))
+                {
+                    Know(sale);
+                }
+                else if (!listed.Contains(sale.Id))
+                {
+                    // Pinned as running, but storage no longer lists it as such: it was ended
+                    // early, and its news did not arrive. Read it again.
+                    Know(await store.FindAsync(sale.Id, cancellationToken) ?? sale);
+                }
+            }
+            if (_filter.Count > _filter.Capacity)
+            {
+                LogFilterFull(_filter.Count, _filter.Capacity);
+            }
         }
-        foreach (var sale in catalog.All)
+        finally
         {
-            if (sale.HasEnded(now))
+            _updating.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads one sale from storage and makes it known (a change announced by its news, or made here);
+    /// null if storage has none. One update at a time with <see cref="RefreshAsync"/>: a refresh
+    /// that read its list before a change committed can never apply its older copy after it.
+    /// </summary>
+    public async Task<Sale?> ReloadAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await _updating.WaitAsync(cancellationToken);
+        try
+        {
+            var sale = await store.FindAsync(saleId, cancellationToken);
+            if (sale is not null)
             {
                 Know(sale);
             }
+            return sale;
         }
-        if (_filter.Count > _filter.Capacity)
+        finally
         {
-            LogFilterFull(_filter.Count, _filter.Capacity);
+            _updating.Release();
         }
     }
 

@@ -13,15 +13,15 @@ namespace Seckill.Web.Sales;
 /// The bound: the message is published before the admin call returns, and a receiver applies
 /// it as soon as it arrives, one pub/sub hop and one database read later. The message names the
 /// sale and carries nothing else, so a receiver always applies what storage holds, never a stale
-/// copy; receipts are applied one at a time, so two quick changes of one sale cannot land in the
+/// copy; receipts are applied one at a time, and one at a time with the periodic refresh
+/// (<see cref="SaleDirectory.ReloadAsync"/>), so two quick changes of one sale cannot land in the
 /// wrong order. A message lost (the shared Redis briefly away) is caught by the periodic refresh
 /// (<see cref="SaleRefresher"/>).
 /// </remarks>
-public sealed partial class SaleNews(IClusterChannel channel, ISaleStore store, SaleDirectory directory, ILogger<SaleNews> log)
+public sealed partial class SaleNews(IClusterChannel channel, SaleDirectory directory, ILogger<SaleNews> log)
     : IHostedService
 {
     private const string Kind = "sale:";
-    private readonly SemaphoreSlim _applying = new(1, 1);
 
     /// <summary>
     /// The sale was created, changed or ended on this instance (after storage has it, and after
@@ -42,14 +42,9 @@ public sealed partial class SaleNews(IClusterChannel channel, ISaleStore store, 
         {
             return;
         }
-        await _applying.WaitAsync();
         try
         {
-            if (await store.FindAsync(saleId, CancellationToken.None) is { } sale)
-            {
-                directory.Know(sale);
-            }
-            else
+            if (await directory.ReloadAsync(saleId, CancellationToken.None) is null)
             {
                 LogNotStored(saleId);
             }
@@ -58,10 +53,6 @@ public sealed partial class SaleNews(IClusterChannel channel, ISaleStore store, 
         {
             // Nobody awaits a message: log, and leave it to the periodic refresh.
             LogFailed(error, saleId);
-        }
-        finally
-        {
-            _applying.Release();
         }
     }
 

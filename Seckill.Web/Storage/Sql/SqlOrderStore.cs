@@ -184,6 +184,14 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
         {
             var sql = new Sql(connection, transaction, cancellationToken);
+            // The batch's sales first, in id order, as the expiry job takes them: ending an order
+            // (cancelled, or expired on a late payment) updates its sale's row, and two batches,
+            // or a batch and the job, taking sale rows in different orders would deadlock.
+            var orderIds = changes.Select(change => change.OrderId).Distinct().ToList();
+            foreach (var saleId in await sql.QueryAsync<long>("SELECT DISTINCT sale_id FROM orders WHERE id IN @orderIds ORDER BY sale_id", new { orderIds }))
+            {
+                await LockSaleAsync(sql, saleId);
+            }
             var results = new OrderChangeResult[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
