@@ -60,11 +60,16 @@ public sealed class PrometheusMetricsTests
         using var admin = factory.Admin();
 
         // The stock gauges follow at the next sample, the request durations once each request is done.
+        // A sample reads the terms one after another, as the admin stock view does: while the
+        // writer commits, a unit can be counted both reserved and sold. Awaited settled, not sampled.
         PrometheusScrape scrape = null!;
         await Eventually.TrueAsync(async () =>
         {
             scrape = PrometheusScrape.Parse(await admin.GetStringAsync("/metrics"));
             return Find(scrape, "seckill_stock", ("sale", saleId), ("term", "sold")) == 3 &&
+                   Find(scrape, "seckill_stock", ("sale", saleId), ("term", "reserved")) == 0 &&
+                   new[] { "pool", "available", "reserved", "in_transit", "sold" }
+                       .Sum(term => Find(scrape, "seckill_stock", ("sale", saleId), ("term", term)) ?? 0) == 5 &&
                    scrape.Named("http_server_request_duration_seconds_count")
                        .Where(sample => sample.Has("http_route", "/api/sales/{id}/purchase") && sample.Has("http_response_status_code", "201"))
                        .Sum(sample => sample.Value) == 3;
