@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Common;
+using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
 
@@ -16,7 +17,7 @@ namespace Seckill.Web.Jobs;
 /// than with Hangfire's <c>AddHangfireServer</c> so that it uses this host's services (activator,
 /// storage) and not Hangfire's process-wide defaults: tests run many hosts in one process.
 /// </remarks>
-public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance)
+public sealed partial class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance, ILogger<JobServer> log)
     : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
@@ -50,7 +51,7 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         return Task.CompletedTask;
     }
 
-    private static void AddOrUpdate<TJob>(IRecurringJobManager recurring, string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
+    private void AddOrUpdate<TJob>(IRecurringJobManager recurring, string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
     {
         try
         {
@@ -60,7 +61,18 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         {
             throw new InvalidOperationException($"{JobsOptions.Section}:{setting} is not a valid cron expression: {e.Message}", e);
         }
+        catch (DistributedLockTimeoutException e)
+        {
+            // The job's lock in the shared storage is held by an instance killed while holding
+            // it (it expires by itself later; README "Jobs"). The registration made before stands,
+            // and its scheduler runs it: an instance must not fail to start for that.
+            LogRegistrationSkipped(e, id);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Recurring job {JobId} not registered again: its lock is held (by an instance killed while holding it?); the registration already stored stands")]
+    private partial void LogRegistrationSkipped(Exception e, string jobId);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
