@@ -39,7 +39,7 @@ public static class OrderListApi
             return ApiProblem.Validation(errors);
         }
         var (orders, total) = await database.RunAsync(token => listing.ListBySaleAsync(saleId, status, paging.Offset, paging.Size, token), cancellationToken);
-        return TypedResults.Ok(new PageResponse<OrderResponse>(orders.Select(Describe).ToList(), paging.Page, paging.Size, total));
+        return TypedResults.Ok(new PageResponse<OrderResponse>(orders.Select(OrderResponse.Stored).ToList(), paging.Page, paging.Size, total));
     }
 
     /// <summary>
@@ -62,13 +62,9 @@ public static class OrderListApi
         var (orders, total) = await database.RunAsync(token => listing.ListByUserAsync(userId, paging.Offset, paging.Size, token), cancellationToken);
         // An order committed between the two reads is listed once, as stored.
         var items = queued.Where(reservation => orders.All(order => order.Id != reservation.OrderId))
-            .Select(r => new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued))
-            .Concat(orders.Select(Describe))
+            .Select(reservation => OrderResponse.Queued(reservation))
+            .Concat(orders.Select(OrderResponse.Stored))
             .ToList();
         return TypedResults.Ok(new PageResponse<OrderResponse>(items, paging.Page, paging.Size, total + items.Count - orders.Count));
     }
-
-    private static OrderResponse Describe(Order order) =>
-        new(order.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
-            Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null);
 }

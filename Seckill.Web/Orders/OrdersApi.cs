@@ -10,7 +10,17 @@ namespace Seckill.Web.Orders;
 
 public sealed record OrderResponse(
     [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long OrderId, [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long SaleId, [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long UserId, int Quantity, decimal Amount, string Status,
-    long? Position = null, long? EtaMs = null, string? Reason = null, DateTimeOffset? PayBy = null);
+    long? Position = null, long? EtaMs = null, string? Reason = null, DateTimeOffset? PayBy = null)
+{
+    /// <summary>An order as stored: its deadline shown only while it awaits payment.</summary>
+    public static OrderResponse Stored(Order order) =>
+        new(order.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
+            Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null);
+
+    /// <summary>A reservation not yet written (with its place in this instance's writer, when known).</summary>
+    public static OrderResponse Queued(Reservation r, long? position = null, long? etaMs = null) =>
+        new(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs);
+}
 
 public sealed record OrderStatusResponse(string Status);
 
@@ -45,16 +55,14 @@ public static class OrdersApi
         }
         if (pending is not null)
         {
-            var r = pending.Reservation;
             var (position, etaMs) = orders.Writer.PositionOf(pending);
-            return TypedResults.Ok(new OrderResponse(r.OrderId, r.SaleId, r.UserId, r.Quantity, r.AmountCents / 100m, OrderStatus.Queued, position, etaMs));
+            return TypedResults.Ok(OrderResponse.Queued(pending.Reservation, position, etaMs));
         }
         if (queuedElsewhere is { } q)
         {
-            return TypedResults.Ok(new OrderResponse(q.OrderId, q.SaleId, q.UserId, q.Quantity, q.AmountCents / 100m, OrderStatus.Queued));
+            return TypedResults.Ok(OrderResponse.Queued(q));
         }
-        return TypedResults.Ok(new OrderResponse(order!.Id, order.SaleId, order.UserId, order.Quantity, order.AmountCents / 100m, order.Status,
-            Reason: order.Reason, PayBy: order.Status == OrderStatus.AwaitingPayment ? order.PayBy : null));
+        return TypedResults.Ok(OrderResponse.Stored(order!));
     }
 
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> PayAsync(
