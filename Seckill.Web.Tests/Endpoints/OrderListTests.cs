@@ -101,7 +101,7 @@ public sealed class OrderListTests : IDisposable
         await _factory.SettledStockAsync(sale.Id);
 
         // The request was aborted (its token cancelled) before the batch committed.
-        var outcome = await _factory.Get<OrderLifecycle>().CancelAsync(orderId, new CancellationToken(canceled: true));
+        var outcome = await _factory.Get<OrderLifecycle>().CancelAsync(orderId, null, new CancellationToken(canceled: true));
 
         Assert.Equal(CancelOutcome.Cancelled, outcome);
         Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);

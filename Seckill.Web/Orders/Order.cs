@@ -45,8 +45,12 @@ public enum PaymentOutcome { NotFound, Paid, AlreadyPaid, Expired, Cancelled, Fa
 
 public enum CancelOutcome { NotFound, Cancelled, AlreadyCancelled, Paid, Expired, Failed }
 
-/// <summary>A buyer's payment or cancellation of an order, as the payment writer batches them.</summary>
-public readonly record struct OrderChange(long OrderId, OrderChangeKind Kind);
+/// <summary>
+/// A buyer's payment or cancellation of an order, as the payment writer batches them. An order
+/// that is not <paramref name="BuyerId"/>'s is judged as missing (null: anyone's, for an admin),
+/// so a payment needs no read of its own to check whose order it is.
+/// </summary>
+public readonly record struct OrderChange(long OrderId, OrderChangeKind Kind, long? BuyerId);
 
 public enum OrderChangeKind { Pay, Cancel }
 

@@ -18,9 +18,10 @@ public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Re
     public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) =>
         database.RunAsync(token => store.FindAsync(orderId, token), cancellationToken);
 
-    public async Task<PaymentOutcome> PayAsync(long orderId, CancellationToken cancellationToken)
+    /// <summary>Pays the order if it is <paramref name="buyerId"/>'s (null: anyone's); <see cref="PaymentOutcome.NotFound"/> if it is not.</summary>
+    public async Task<PaymentOutcome> PayAsync(long orderId, long? buyerId, CancellationToken cancellationToken)
     {
-        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Pay));
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Pay, buyerId));
         if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);
@@ -33,9 +34,10 @@ public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Re
         return result.Payment;
     }
 
-    public async Task<CancelOutcome> CancelAsync(long orderId, CancellationToken cancellationToken)
+    /// <summary>Cancels the order if it is <paramref name="buyerId"/>'s (null: anyone's); <see cref="CancelOutcome.NotFound"/> if it is not.</summary>
+    public async Task<CancelOutcome> CancelAsync(long orderId, long? buyerId, CancellationToken cancellationToken)
     {
-        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Cancel));
+        var result = await payments.ChangeAsync(new OrderChange(orderId, OrderChangeKind.Cancel, buyerId));
         if (result.Ended is { } order)
         {
             await restock.OrderEndedAsync(order);

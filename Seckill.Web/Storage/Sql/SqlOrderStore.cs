@@ -175,10 +175,10 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     }
 
     public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync((connection, transaction) => PayAsync(new Sql(connection, transaction, cancellationToken), orderId), cancellationToken);
+        db.InTransactionAsync((connection, transaction) => PayAsync(new Sql(connection, transaction, cancellationToken), orderId, null), cancellationToken);
 
     public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync((connection, transaction) => CancelAsync(new Sql(connection, transaction, cancellationToken), orderId), cancellationToken);
+        db.InTransactionAsync((connection, transaction) => CancelAsync(new Sql(connection, transaction, cancellationToken), orderId, null), cancellationToken);
 
     public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken) =>
         db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
@@ -195,24 +195,25 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             var results = new OrderChangeResult[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
-                if (changes[i].Kind == OrderChangeKind.Pay)
+                var (orderId, kind, buyerId) = changes[i];
+                if (kind == OrderChangeKind.Pay)
                 {
-                    var (outcome, expired) = await PayAsync(sql, changes[i].OrderId);
+                    var (outcome, expired) = await PayAsync(sql, orderId, buyerId);
                     results[i] = new OrderChangeResult(outcome, default, expired);
                 }
                 else
                 {
-                    var (outcome, cancelled) = await CancelAsync(sql, changes[i].OrderId);
+                    var (outcome, cancelled) = await CancelAsync(sql, orderId, buyerId);
                     results[i] = new OrderChangeResult(default, outcome, cancelled);
                 }
             }
             return results;
         }, cancellationToken);
 
-    private async Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(Sql sql, long orderId)
+    private async Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(Sql sql, long orderId, long? buyerId)
     {
         var now = time.GetUtcNow();
-        var order = await LockedOrderAsync(sql, orderId);
+        var order = await LockedOrderAsync(sql, orderId, buyerId);
         return order?.Status switch
         {
             null => (PaymentOutcome.NotFound, null),
@@ -226,9 +227,9 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         };
     }
 
-    private async Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(Sql sql, long orderId)
+    private async Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(Sql sql, long orderId, long? buyerId)
     {
-        var order = await LockedOrderAsync(sql, orderId);
+        var order = await LockedOrderAsync(sql, orderId, buyerId);
         return order?.Status switch
         {
             null => (CancelOutcome.NotFound, null),
@@ -350,9 +351,11 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
 
     // Locks are always taken sale row first, then order rows (as the order writer's guarded update
     // then insert does): pay, cancel and expiry racing on one sale queue instead of deadlocking.
-    private async Task<OrderRow?> LockedOrderAsync(Sql sql, long orderId)
+    /// <summary>The order, locked with its sale; null if there is none, or it is not <paramref name="buyerId"/>'s (null: anyone's).</summary>
+    private async Task<OrderRow?> LockedOrderAsync(Sql sql, long orderId, long? buyerId)
     {
-        if (await sql.ScalarAsync<long?>("SELECT sale_id FROM orders WHERE id = @orderId", new { orderId }) is not { } saleId)
+        // The buyer never changes, so checking it before the lock is as good as after.
+        if (await sql.ScalarAsync<long?>("SELECT sale_id FROM orders WHERE id = @orderId AND (@buyerId IS NULL OR user_id = @buyerId)", new { orderId, buyerId }) is not { } saleId)
         {
             return null;
         }
