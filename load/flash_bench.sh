@@ -4,6 +4,8 @@
 # usage: [PAY_SHARE=0.5] [SCENARIO=flash-sale] load/flash_bench.sh <label> "<rate> [<rate>...]" [ENV=value...]   (clustered: the env of instock_bench.sh)
 # SCENARIO=bare sends the same requests to the do-nothing endpoint (the instance gets Ops__BareEndpoint=true): the ceiling.
 # The per-address limit is raised: 200,000 buyers share the tool's 1,024 loopback addresses.
+# SERVICE_CPUS=1 TOOL_CPUS=0 pin the instance and the tool to CPUs of their own (taskset -c), so
+# that neither steals the other's core mid-run (BENCHMARKS.md section 13); unset, both share all.
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/load/bench_build.sh"
@@ -14,10 +16,10 @@ for rate in $rates; do
   rm -rf /tmp/bench-data
   env RateLimits__PerIp__PermitsPerSecond=10000000 RateLimits__PerIp__Burst=10000000 Ops__BareEndpoint=true "$@" \
       Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \
-      dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
+      ${SERVICE_CPUS:+taskset -c $SERVICE_CPUS} dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
   pid=$!
   for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
-  dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario "${SCENARIO:-flash-sale}" \
+  ${TOOL_CPUS:+taskset -c $TOOL_CPUS} dotnet "$repo/load/Seckill.Load/bin/Release/net10.0/Seckill.Load.dll" --url http://127.0.0.1:5005 --scenario "${SCENARIO:-flash-sale}" \
       --rate "$rate" --users 200000 --stock 10000 --pay-share "${PAY_SHARE:-0.5}" --warmup 5s --max-p99 50 --out "/tmp/flash-$label-$rate" \
       2>/dev/null | grep -E '^# |arrivals:|dispatch lag|^[|] purchase [|]|^- (PASS|FAIL)' || true
   kill $pid; wait $pid 2>/dev/null || true
