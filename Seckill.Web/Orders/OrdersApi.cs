@@ -68,21 +68,11 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> PayAsync(
         string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = ChangeableId(id, user, orders);
+        var (outcome, refusal) = await ChangeOwnAsync(id, user, orders, PaymentOutcome.NotFound,
+            (orderId, buyer) => orders.Lifecycle.PayAsync(orderId, buyer, cancellationToken), cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-        var buyer = ChangedBy(user);
-        var outcome = await orders.Lifecycle.PayAsync(orderId, buyer, cancellationToken);
-        if (outcome == PaymentOutcome.NotFound)
-        {
-            (orderId, refusal) = await FindOwnAsync(id, user, orders, cancellationToken);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-            outcome = await orders.Lifecycle.PayAsync(orderId, buyer, cancellationToken);
         }
         return outcome switch
         {
@@ -97,21 +87,11 @@ public static class OrdersApi
     private static async Task<Results<Ok<OrderStatusResponse>, ProblemHttpResult, CachedProblem>> CancelAsync(
         string id, ClaimsPrincipal user, [AsParameters] OrderServices orders, CancellationToken cancellationToken)
     {
-        var (orderId, refusal) = ChangeableId(id, user, orders);
+        var (outcome, refusal) = await ChangeOwnAsync(id, user, orders, CancelOutcome.NotFound,
+            (orderId, buyer) => orders.Lifecycle.CancelAsync(orderId, buyer, cancellationToken), cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-        var buyer = ChangedBy(user);
-        var outcome = await orders.Lifecycle.CancelAsync(orderId, buyer, cancellationToken);
-        if (outcome == CancelOutcome.NotFound)
-        {
-            (orderId, refusal) = await FindOwnAsync(id, user, orders, cancellationToken);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-            outcome = await orders.Lifecycle.CancelAsync(orderId, buyer, cancellationToken);
         }
         return outcome switch
         {
@@ -121,6 +101,35 @@ public static class OrdersApi
             CancelOutcome.Failed => ApiProblem.Conflict("failed", "The order failed and holds no stock."),
             _ => OrderNotFound,
         };
+    }
+
+    /// <summary>
+    /// Pays or cancels the caller's order (<paramref name="change"/>, given the order id and whose it
+    /// must be); what the batch finds missing (<paramref name="notFound"/>) is looked up as an order
+    /// lookup would and, if it is the caller's after all, changed again.
+    /// </summary>
+    private static async Task<(TOutcome Outcome, CachedProblem? Refusal)> ChangeOwnAsync<TOutcome>(
+        string id, ClaimsPrincipal user, OrderServices orders, TOutcome notFound, Func<long, long?, Task<TOutcome>> change,
+        CancellationToken cancellationToken)
+        where TOutcome : struct, Enum
+    {
+        var (orderId, refusal) = ChangeableId(id, user, orders);
+        if (refusal is not null)
+        {
+            return (notFound, refusal);
+        }
+        var buyer = ChangedBy(user);
+        var outcome = await change(orderId, buyer);
+        if (EqualityComparer<TOutcome>.Default.Equals(outcome, notFound))
+        {
+            (orderId, refusal) = await FindOwnAsync(id, user, orders, cancellationToken);
+            if (refusal is not null)
+            {
+                return (notFound, refusal);
+            }
+            outcome = await change(orderId, buyer);
+        }
+        return (outcome, null);
     }
 
     /// <summary>
