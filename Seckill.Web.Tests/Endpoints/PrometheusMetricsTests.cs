@@ -94,6 +94,28 @@ public sealed class PrometheusMetricsTests
     }
 
     [Fact]
+    public async Task EveryOrderReadCountsItsWaitForADatabaseSlot()
+    {
+        using var factory = new SeckillFactory(FastSampling);
+        var sale = await factory.CreateSaleAsync(stock: 5);
+        using var buyer = factory.ClientFor(2201);
+        var orderId = (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        // Read from the database from now on (a queued order is answered from memory, no slot taken).
+        await Eventually.TrueAsync(async () => (await buyer.GetStringAsync($"/api/orders/{orderId}")).Contains("\"awaiting_payment\"", StringComparison.Ordinal),
+            () => "the order written");
+        using var admin = factory.Admin();
+        var before = PrometheusScrape.Parse(await admin.GetStringAsync("/metrics")).Named("seckill_db_slot_wait_seconds_count").Sum(sample => sample.Value);
+
+        for (var read = 0; read < 3; read++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await buyer.GetAsync($"/api/orders/{orderId}")).StatusCode);
+        }
+
+        var after = PrometheusScrape.Parse(await admin.GetStringAsync("/metrics")).Named("seckill_db_slot_wait_seconds_count").Sum(sample => sample.Value);
+        Assert.Equal(3, after - before);
+    }
+
+    [Fact]
     public async Task EverySeriesTheDashboardQueriesIsExported()
     {
         using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(DashboardPath()));
