@@ -241,7 +241,7 @@ public abstract class SqlStockPoolContract(StorageMode mode) : StockPoolContract
         var orders = new SqlOrderStore(_setup.Database, TimeProvider.System);
         Reservation For(long id, int shard, int quantity) => new(id, sale, id, quantity, 100, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), shard);
         await orders.WriteAsync([For(11, 4, 2), For(12, 4, 3), For(13, 5, 1)], TimeSpan.FromMinutes(15), CancellationToken.None);
-        await orders.CancelAsync(12, CancellationToken.None);
+        await orders.ChangeAsync([new OrderChange(12, OrderChangeKind.Cancel, BuyerId: null)], CancellationToken.None);
 
         // Shard 4: 40 in, 5 taken by its orders (the cancelled one's 3 went to the pool, not back here).
         Assert.Equal(35, Assert.Single(await Pool.HoldingsAsync(4, CancellationToken.None)).Units);

@@ -127,12 +127,6 @@ public sealed class PaymentBurstTests
             return BuyerCallAsync(() => inner.ChangeAsync(changes, cancellationToken));
         }
 
-        public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
-            BuyerCallAsync(() => inner.PayAsync(orderId, cancellationToken));
-
-        public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
-            BuyerCallAsync(() => inner.CancelAsync(orderId, cancellationToken));
-
         public Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken) =>
             inner.WriteAsync(batch, paymentTimeout, cancellationToken);
 

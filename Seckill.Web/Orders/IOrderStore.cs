@@ -21,18 +21,12 @@ public interface IOrderStore
     Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Pays an order atomically against expiry: an order whose deadline has passed is expired here
-    /// instead (reported in <paramref name="expired"/> so its stock can be returned).
-    /// </summary>
-    Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken);
-
-    /// <summary>Cancels an active order; its units go back to the pool in the same transaction.</summary>
-    Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Payments and cancellations of many orders in one transaction (one commit, one fsync), each
-    /// judged as <see cref="PayAsync"/> or <see cref="CancelAsync"/> would, in the batch's order;
-    /// results in the batch's order.
+    /// Payments and cancellations of many orders in one transaction (one commit, one fsync), judged
+    /// in the batch's order; results in the batch's order. A payment is atomic against expiry: an
+    /// order whose deadline has passed is expired instead (reported in its result's
+    /// <see cref="OrderChangeResult.Ended"/> so its stock can be returned). A cancelled order's units
+    /// go back to the pool in the same transaction. An order that is not the change's
+    /// <see cref="OrderChange.BuyerId"/>'s is judged as missing.
     /// </summary>
     Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken);
 

@@ -80,7 +80,6 @@ public sealed partial class OrderWriter(
     /// <summary>The queued order with this id, if it is still waiting to be written.</summary>
     public bool TryGetPending(long orderId, out PendingOrder pending) => _pending.TryGetValue(orderId, out pending!);
 
-    /// <summary>The reservations of <paramref name="shardId"/> queued here and not yet written.</summary>
     /// <summary>
     /// The buyer's reservations queued here and not yet written. Enumerates the table without its
     /// locks (the purchases keep writing to it meanwhile): a moment's snapshot, which is all a listing needs.
@@ -98,6 +97,7 @@ public sealed partial class OrderWriter(
         return found;
     }
 
+    /// <summary>The reservations of <paramref name="shardId"/> queued here and not yet written.</summary>
     public IReadOnlyList<Reservation> PendingOn(int shardId) =>
         _pending.Values.Select(pending => pending.Reservation).Where(reservation => reservation.ShardId == shardId).ToList();
 

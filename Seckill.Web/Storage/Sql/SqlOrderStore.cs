@@ -174,12 +174,6 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return row?.ToOrder();
     }
 
-    public Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync((connection, transaction) => PayAsync(new Sql(connection, transaction, cancellationToken), orderId, null), cancellationToken);
-
-    public Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(long orderId, CancellationToken cancellationToken) =>
-        db.InTransactionAsync((connection, transaction) => CancelAsync(new Sql(connection, transaction, cancellationToken), orderId, null), cancellationToken);
-
     public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken) =>
         db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
         {
