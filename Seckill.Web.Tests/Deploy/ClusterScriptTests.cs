@@ -189,12 +189,23 @@ public sealed class ClusterScriptTests(ITestOutputHelper output)
 
     private static string Script => Path.Combine(Repo, "deploy/cluster.sh");
 
-    /// <summary>The first of <paramref name="count"/> consecutive free loopback ports.</summary>
+    /// <summary>
+    /// The first of <paramref name="count"/> consecutive free loopback ports, below the kernel's
+    /// ephemeral range. A port in that range can be free when chosen and then be taken, before the
+    /// script binds it, as the local end of one of the many connections the other tests (and the
+    /// cluster itself) open meanwhile: once Nginx failed to bind for that reason, after the minute
+    /// the script spends publishing. The other fixtures ask the kernel for port 0, which comes from
+    /// that range too, so below it nothing else of ours competes.
+    /// </summary>
     private static int FreeRun(int count)
     {
+        var ephemeral = File.Exists("/proc/sys/net/ipv4/ip_local_port_range")
+            ? int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture)
+            : 32_768;
+        var below = Math.Max(ephemeral, 12_000);
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var first = Random.Shared.Next(20_000, 60_000);
+            var first = Random.Shared.Next(10_000, below - count);
             if (Enumerable.Range(first, count).All(IsFree))
             {
                 return first;
