@@ -23,44 +23,56 @@ var builder = WebApplication.CreateBuilder(args);
 // Settings: appsettings.json from the repository root, overridden by environment variables.
 builder.AddRepositorySettings();
 builder.AddConsoleLogs(); // JSON lines in Production, with the request, instance and sale ids of purchase-path lines
-// Every error is application/problem+json with a code; each feature adds its source-generated JSON.
-builder.Services.AddProblemResponses();
-
-// The features, each from its folder. Background services start in this order: the storage
-// (schema, connections), the cluster, orders (the shard set from the database), sales, gate, jobs.
-builder.AddSecurity();   // JWT bearer callers, admin policy
-builder.AddStorage();    // SQLite and in-process stock; or, with connection strings, MySQL and Redis
-builder.AddCluster();    // instance identity, which shard is where, heartbeat, sold-out broadcast
-builder.AddStock();      // the sold-out board
-builder.AddAllocation(); // pool → shard moves
-builder.AddOrders();     // the order writer, pay/cancel/expire, shard recovery
-builder.AddSales();      // publishing and finding sales
-builder.AddGate();       // rate limits, bot rules, blacklist, purchase tokens
-builder.AddPurchasing(); // the purchase endpoint
-builder.AddJobs();       // the job engine (Hangfire), expiry of unpaid orders, the dashboard
-builder.AddOps();        // metrics, health
-builder.AddDocs();       // the OpenAPI document and its reference page
+// Before any feature starts: a sale rehearsed on a private twin composed as below, so that the
+// first real sale does not pay for compiling the purchase path (Ops/StartupRehearsal).
+builder.AddStartupRehearsal(AddFeatures, UsePipeline);
+AddFeatures(builder);
 
 var app = builder.Build().ValidateSettings();
-
-app.UseProblemResponses();
-app.UseForwardedHeaders();      // the client's address, believed only from RateLimits:TrustedProxies
-app.UseSeckillAuthentication(); // the bearer token; a token seen before is answered from memory
-app.UseRateLimits();            // per address and per buyer: after authentication, which names the buyer
-app.UseAuthorization();
-
-app.MapSecurity();
-app.MapSales();
-app.MapGate();
-app.MapPurchasing();
-app.MapOrders();
-app.MapJobs();
-app.MapOps();
-app.MapDocs();
+UsePipeline(app);
 
 Seckill.Web.StartupBanner.ShowWhenListening(app); // mode, stores, URLs and, in Development, the demo sale's lines to paste
 app.Run();
 return 0;
+
+// The features, each from its folder. Background services start in this order: the storage
+// (schema, connections), the cluster, orders (the shard set from the database), sales, gate, jobs.
+static void AddFeatures(WebApplicationBuilder builder)
+{
+    // Every error is application/problem+json with a code; each feature adds its source-generated JSON.
+    builder.Services.AddProblemResponses();
+    builder.AddSecurity();   // JWT bearer callers, admin policy
+    builder.AddStorage();    // SQLite and in-process stock; or, with connection strings, MySQL and Redis
+    builder.AddCluster();    // instance identity, which shard is where, heartbeat, sold-out broadcast
+    builder.AddStock();      // the sold-out board
+    builder.AddAllocation(); // pool → shard moves
+    builder.AddOrders();     // the order writer, pay/cancel/expire, shard recovery
+    builder.AddSales();      // publishing and finding sales
+    builder.AddGate();       // rate limits, bot rules, blacklist, purchase tokens
+    builder.AddPurchasing(); // the purchase endpoint
+    builder.AddJobs();       // the job engine (Hangfire), expiry of unpaid orders, the dashboard
+    builder.AddOps();        // metrics, health
+    builder.AddDocs();       // the OpenAPI document and its reference page
+}
+
+// The middleware, in order, then every feature's endpoints.
+static void UsePipeline(WebApplication app)
+{
+    app.UseProblemResponses();
+    app.UseForwardedHeaders();      // the client's address, believed only from RateLimits:TrustedProxies
+    app.UseSeckillAuthentication(); // the bearer token; a token seen before is answered from memory
+    app.UseRateLimits();            // per address and per buyer: after authentication, which names the buyer
+    app.UseAuthorization();
+
+    app.MapSecurity();
+    app.MapSales();
+    app.MapGate();
+    app.MapPurchasing();
+    app.MapOrders();
+    app.MapJobs();
+    app.MapOps();
+    app.MapDocs();
+}
 
 /// <summary>Entry point; public so that tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

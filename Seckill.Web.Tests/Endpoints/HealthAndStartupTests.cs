@@ -51,6 +51,9 @@ public sealed class HealthAndStartupTests
     [InlineData("Overload:TargetDelayMs", "0")]
     [InlineData("Overload:IntervalMs", "5")]
     [InlineData("Overload:ProbeEveryMs", "0")]
+    [InlineData("Rehearsal:Buyers", "0")]
+    [InlineData("Rehearsal:Stock", "0")]
+    [InlineData("Rehearsal:TimeoutSeconds", "0")]
     public void InvalidConfigurationFailsStartupNamingTheKey(string key, string value)
     {
         using var factory = new SeckillFactory(new Dictionary<string, string?> { [key] = value });

@@ -45,6 +45,9 @@ public sealed class SeckillFactory : WebApplicationFactory<Program>
             // Overload control makes a purchase's answer depend on how busy the machine is: the
             // promises are tested without it, the shedding on its own (OverloadTests, LoadShedderTests).
             ["Overload:Enabled"] = "false",
+            // The startup rehearsal (Ops/StartupRehearsal) costs each host seconds and changes nothing
+            // a test sees: tested on its own (StartupRehearsalTests).
+            ["Rehearsal:Enabled"] = "false",
             ["RateLimits:PerUser:PermitsPerMinute"] = "10000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -42,6 +42,9 @@ public sealed class SeckillProcess : IDisposable
             // Overload control makes a purchase's answer depend on how busy the machine is: the
             // promises are tested without it, the shedding on its own (OverloadTests, LoadShedderTests).
             ["Overload:Enabled"] = "false",
+            // The startup rehearsal (Ops/StartupRehearsal) costs each host seconds and changes nothing
+            // a test sees: tested on its own (StartupRehearsalTests).
+            ["Rehearsal:Enabled"] = "false",
             ["RateLimits:PerUser:PermitsPerMinute"] = "10000000",
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -70,7 +70,8 @@ public static class HostSetup
     public static IConfiguration LoadSettings(string[] args) =>
         new ConfigurationBuilder().Add(SettingsFile()).AddEnvironmentVariables().AddCommandLine(args.Skip(1).Where(a => a.Contains('=')).ToArray()).Build();
 
-    private static JsonConfigurationSource SettingsFile() => new()
+    /// <summary>appsettings.json beside the binary (the repository root's, copied at build).</summary>
+    internal static JsonConfigurationSource SettingsFile() => new()
     {
         Path = "appsettings.json",
         Optional = true,
