@@ -29,9 +29,10 @@ public static class RehearsalTwin
     public static async Task<RehearsalResult> RunAsync(RehearsalOptions options, TwinComposition composition, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("seckill-rehearsal-");
-        var twin = Build(folder.FullName, composition);
+        WebApplication? twin = null;
         try
         {
+            twin = Build(folder.FullName, composition);
             await twin.StartAsync(cancellationToken);
             var address = twin.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var issuer = twin.Services.GetRequiredService<TokenIssuer>();
@@ -44,11 +45,14 @@ public static class RehearsalTwin
         finally
         {
             // Stopped even when the rehearsal failed or ran out of time (a host stops only what it started).
-            using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            if (twin is not null)
             {
-                await twin.StopAsync(stopping.Token);
+                using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                {
+                    await twin.StopAsync(stopping.Token);
+                }
+                await twin.DisposeAsync();
             }
-            await twin.DisposeAsync();
             // The twin's pooled connections hold its file open.
             SqliteConnection.ClearAllPools();
             try
@@ -97,7 +101,10 @@ public static class RehearsalTwin
         await Parallel.ForEachAsync(Enumerable.Range(1, options.Buyers), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (buyer, ct) =>
         {
             var token = issuer.Issue(buyer, admin: false, TimeSpan.FromHours(1));
-            await SendAsync(http, HttpMethod.Get, $"/api/sales/{saleId}", token, null, ct);
+            using (await SendAsync(http, HttpMethod.Get, $"/api/sales/{saleId}", token, null, ct))
+            {
+                // The sale page, as every buyer reads it before pressing buy.
+            }
             using var purchase = await SendAsync(http, HttpMethod.Post, $"/api/sales/{saleId}/purchase", token, """{"quantity":1}""", ct);
             switch ((int)purchase.StatusCode)
             {
