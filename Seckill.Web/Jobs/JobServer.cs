@@ -80,7 +80,16 @@ public sealed partial class JobServer(IServiceProvider services, IOptions<JobsOp
         {
             // Running jobs are told to stop (their cancellation token); each is safe to stop anywhere.
             _server.SendStop();
-            await _server.WaitForShutdownAsync(cancellationToken);
+            try
+            {
+                await _server.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Hangfire disposes a dispatcher's wait handle once that dispatcher has stopped; a
+                // wait registered after that finds it disposed (seen once in CI, in a test host's
+                // shutdown). That dispatcher is down; Dispose, which the host calls next, waits for the rest.
+            }
         }
     }
 
