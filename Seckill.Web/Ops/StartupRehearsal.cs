@@ -36,7 +36,7 @@ public sealed class RehearsalOptions
 /// Why: the runtime compiles a method when it first runs, and optimises it only after it has run
 /// some dozens of times. Without a rehearsal, the first sale of a process does both in its first
 /// seconds, for the whole winners' path (reservation, order writer, confirmation, polls,
-/// payments): 2,200 methods and 1.5 s of one core's time in the sale's first 3 s, measured with
+/// payments): 2,210 methods and 1.47 s of JIT time in the sale's first 4 s, measured with
 /// <c>dotnet-counters</c> (BENCHMARKS.md section 14). Compiled code belongs to the process, so
 /// what the twin runs is ready for the instance. Paths that only the cluster runs (the Redis
 /// shards, MySQL) are not rehearsed: the twin touches no server.
