@@ -9,6 +9,12 @@ namespace Seckill.Web.Gate;
 /// global queue and reports how long it waited; while an item is still waiting, its age so far is
 /// reported, so a starved pool is seen before the item runs.
 /// </summary>
+/// <remarks>
+/// An idle pool is not probed: with nothing queued and a worker free, an item would run at once,
+/// so the delay is 0 without posting one. Posting it anyway woke a sleeping worker 200 times a
+/// second, and each woke spinning for more work: 11 % of a core in an instance that served
+/// nothing (BENCHMARKS.md section 15).
+/// </remarks>
 public sealed class QueueDelayProbe(LoadShedder shedder, IOptions<OverloadOptions> options) : IHostedService
 {
     // A flag rather than a cancellation source: the host may dispose this before or without
@@ -44,9 +50,27 @@ public sealed class QueueDelayProbe(LoadShedder shedder, IOptions<OverloadOption
                 shedder.Observe(now - postedAt, now);
                 continue;
             }
+            if (PoolIsIdle())
+            {
+                shedder.Observe(0, now);
+                continue;
+            }
             Volatile.Write(ref _postedAt, now);
             ThreadPool.UnsafeQueueUserWorkItem(static probe => probe.Ran(), this, preferLocal: false);
         }
+    }
+
+    /// <summary>Nothing queued and a worker free: an item posted now would not wait.</summary>
+    private static bool PoolIsIdle()
+    {
+        if (ThreadPool.PendingWorkItemCount > 0)
+        {
+            return false;
+        }
+        ThreadPool.GetMaxThreads(out var maxWorkers, out _);
+        ThreadPool.GetAvailableThreads(out var availableWorkers, out _);
+        var busy = maxWorkers - availableWorkers;
+        return busy < ThreadPool.ThreadCount;
     }
 
     private void Ran()
