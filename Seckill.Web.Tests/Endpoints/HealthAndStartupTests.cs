@@ -50,6 +50,7 @@ public sealed class HealthAndStartupTests
     [InlineData("Gate:PurchaseTokenLifetime", "00:00:00")]
     [InlineData("Overload:TargetDelayMs", "0")]
     [InlineData("Overload:IntervalMs", "5")]
+    [InlineData("Overload:MaxOrderWaitMs", "0")]
     [InlineData("Overload:ProbeEveryMs", "0")]
     [InlineData("Rehearsal:Buyers", "0")]
     [InlineData("Rehearsal:Stock", "0")]

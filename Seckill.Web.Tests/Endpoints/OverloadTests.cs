@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -96,5 +97,65 @@ public sealed class OverloadTests : IDisposable
             Assert.Equal(stock, settled.Sold);
         }
         Assert.Equal(shed, Factory.Get<PurchaseMetrics>()[PurchaseResult.Overloaded]);
+    }
+
+    [Fact]
+    public async Task WhileTheOrderWriterIsBehindNewBuyersAreToldToRetryAndTheQueuedOrdersAreStillWritten()
+    {
+        // Overload control on, the queue-delay probe played by the switch (off): only the writer's
+        // own delay can shed here.
+        using var factory = new SeckillFactory(
+            new Dictionary<string, string?> { ["Overload:Enabled"] = "true", ["Overload:MaxOrderWaitMs"] = "200", ["Orders:ConfirmWaitMs"] = "0" },
+            services: services => services.Replace(ServiceDescriptor.Singleton<IOverloadSignal>(new OverloadSwitch())));
+        var sale = await factory.CreateSaleAsync(stock: 1_000);
+        var queued = new List<(HttpClient Buyer, long OrderId)>();
+        HttpClient? shed = null;
+        try
+        {
+            using (factory.Store.HoldOrderWrites(sale.Id))
+            {
+                // A new buyer at a time: those before the first queued order has waited 200 ms are
+                // queued (202); once it has, a buyer is shed before anything is reserved.
+                var user = 0L;
+                await Eventually.TrueAsync(async () =>
+                {
+                    var buyer = factory.ClientFor(++user);
+                    using var response = await buyer.PurchaseAsync(sale.Id);
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        queued.Add((buyer, (await response.ReadPurchaseAsync()).OrderId));
+                        return false;
+                    }
+                    Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                    Assert.Equal("overloaded", await response.ProblemCodeAsync());
+                    shed = buyer;
+                    return true;
+                }, "a buyer arriving while the writer is behind is told overloaded");
+                Assert.NotEmpty(queued);
+                Assert.Equal(queued.Count, (await factory.StockAsync(sale.Id)).Reserved);
+                Assert.Equal(1, factory.Get<PurchaseMetrics>()[PurchaseResult.Overloaded]);
+            }
+
+            // The writer catches up: every queued order is written, and the shed buyer's retry is served.
+            foreach (var (buyer, orderId) in queued)
+            {
+                await Eventually.TrueAsync(async () =>
+                {
+                    using var order = await buyer.GetAsync($"/api/orders/{orderId}");
+                    return (await order.Content.ReadFromJsonAsync<Seckill.Web.Orders.OrderResponse>(Api.Json))!.Status == "awaiting_payment";
+                }, $"queued order {orderId} is written");
+            }
+            await Eventually.TrueAsync(async () =>
+            {
+                using var retry = await shed!.PurchaseAsync(sale.Id);
+                return retry.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted;
+            }, "the shed buyer's retry is served once the writer caught up");
+            Assert.Equal(queued.Count + 1, (await factory.SettledStockAsync(sale.Id)).Sold);
+        }
+        finally
+        {
+            shed?.Dispose();
+            queued.ForEach(q => q.Buyer.Dispose());
+        }
     }
 }

@@ -62,7 +62,7 @@ public class CheckoutTests
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
             var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, meters, NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
-                new OrderConfirmation(writer, restock, orderOptions), shards, ids, new NeverOverloaded(), TimeProvider.System,
+                new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false })), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));
         }
     }

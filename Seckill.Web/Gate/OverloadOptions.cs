@@ -18,6 +18,13 @@ public sealed class OverloadOptions
     [Range(10, 60_000, ErrorMessage = "Overload:IntervalMs must be between 10 and 60000.")]
     public int IntervalMs { get; set; } = 100;
 
+    /// <summary>
+    /// How far behind the order writer may fall: while the oldest order it has not written yet has
+    /// waited longer than this, purchases that would reserve stock are shed too.
+    /// </summary>
+    [Range(1, 600_000, ErrorMessage = "Overload:MaxOrderWaitMs must be between 1 and 600000.")]
+    public int MaxOrderWaitMs { get; set; } = 200;
+
     /// <summary>How often the thread pool's queueing delay is sampled.</summary>
     [Range(1, 1_000, ErrorMessage = "Overload:ProbeEveryMs must be between 1 and 1000.")]
     public int ProbeEveryMs { get; set; } = 5;

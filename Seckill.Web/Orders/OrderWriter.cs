@@ -44,6 +44,8 @@ public sealed partial class OrderWriter(
     // it then sees every reservation either written and settled, or still pending here.
     private readonly SemaphoreSlim _settling = new(1, 1);
 
+    // When the first order of the batch being written was queued; 0 between batches.
+    private long _oldestUnwrittenAt;
     private long _enqueued;
     private long _written;
     private long _retries;
@@ -124,6 +126,18 @@ public sealed partial class OrderWriter(
         }
     }
 
+    /// <summary>
+    /// Whether the oldest order not yet written (the first of the batch being written) has waited
+    /// longer than <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks): how far behind the
+    /// writer is, measured rather than estimated, so that a batch still in flight counts. One read
+    /// and one timestamp, for the purchase path.
+    /// </summary>
+    public bool OldestWaitedLongerThan(long ticks)
+    {
+        var since = Volatile.Read(ref _oldestUnwrittenAt);
+        return since != 0 && Stopwatch.GetTimestamp() - since > ticks;
+    }
+
     /// <summary>How many orders are ahead of this one (itself included) and a time estimate from the measured rate.</summary>
     public (long Position, long EtaMs) PositionOf(PendingOrder pending)
     {
@@ -140,6 +154,7 @@ public sealed partial class OrderWriter(
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             Fill(reader, batch);
+            Volatile.Write(ref _oldestUnwrittenAt, batch.Count > 0 ? batch[0].QueuedAt : 0);
             if (batch.Count < _options.BatchSize && _options.BatchWindowMs > 0 && !stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(_options.BatchWindowMs, CancellationToken.None);
@@ -150,6 +165,7 @@ public sealed partial class OrderWriter(
                 LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
                 return;
             }
+            Volatile.Write(ref _oldestUnwrittenAt, 0);
             batch.Clear();
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Seckill.Web.Stock;
 namespace Seckill.Web.Orders;
 
@@ -14,6 +15,9 @@ public sealed class PendingOrder(Reservation reservation, long sequence)
 
     /// <summary>Place in the writer's queue since the process started (1-based).</summary>
     public long Sequence { get; } = sequence;
+
+    /// <summary>When it was queued (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long QueuedAt { get; } = Stopwatch.GetTimestamp();
 
     public Task<OrderWrite> Written => _written.Task;
 

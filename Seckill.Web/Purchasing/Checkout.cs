@@ -10,7 +10,8 @@ namespace Seckill.Web.Purchasing;
 /// the buyer admitted (<see cref="Admission"/>, in memory), the units reserved on the shard in one
 /// atomic step (<see cref="StockReserver"/>) and the order confirmed (<see cref="OrderConfirmation"/>).
 /// An admitted buyer is shed instead, before anything is reserved, while the instance is
-/// overloaded (<see cref="LoadShedder"/>): the refusals decided in memory are still answered.
+/// overloaded (<see cref="LoadShedder"/>) or its order writer is too far behind
+/// (<see cref="OrderConfirmation.WriterIsBehind"/>): the refusals decided in memory are still answered.
 /// </summary>
 /// <remarks>
 /// Hot path: a refused request allocates nothing and does no I/O. The bot rules and the
@@ -40,7 +41,7 @@ public sealed class Checkout(
         {
             return new(refusal);
         }
-        if (overload.Overloaded)
+        if (overload.Overloaded || confirmation.WriterIsBehind)
         {
             return new(PurchaseStatus.Overloaded);
         }

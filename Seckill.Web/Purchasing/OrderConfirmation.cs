@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Gate;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 
@@ -8,9 +10,24 @@ namespace Seckill.Web.Purchasing;
 /// Hands a reservation to the <see cref="OrderWriter"/> and waits a moment (<c>Orders:ConfirmWaitMs</c>)
 /// for its row: committed (201), refused, or still queued (202 with its place in the queue).
 /// </summary>
-public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOptions<OrderOptions> options)
+public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOptions<OrderOptions> options, IOptions<OverloadOptions> overload)
 {
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
+    private readonly bool _boundBacklog = overload.Value.Enabled;
+    private readonly long _maxOrderWait = Stopwatch.Frequency * overload.Value.MaxOrderWaitMs / 1000;
+
+    /// <summary>
+    /// The writer is further behind than <c>Overload:MaxOrderWaitMs</c> (its oldest unwritten order
+    /// waited longer): a reservation taken now would be answered 202 and polled for, and every poll is another request on an instance
+    /// already short of time to write; the buyer is better told to come back (503 overloaded).
+    /// </summary>
+    /// <remarks>
+    /// Found on the clustered flash sale (BENCHMARKS.md section 15): once commits fell behind, every
+    /// winner got a 202 and polled, the polls took the CPU the commits needed, and the backlog grew
+    /// until the sale sold out (p99 of seconds) without the thread pool's queue ever standing long
+    /// enough for the queue-delay probe.
+    /// </remarks>
+    public bool WriterIsBehind => _boundBacklog && writer.OldestWaitedLongerThan(_maxOrderWait);
 
     public async ValueTask<PurchaseOutcome> ConfirmAsync(Reservation reservation)
     {
