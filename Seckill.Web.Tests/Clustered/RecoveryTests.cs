@@ -184,4 +184,44 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         AssertOrdersMatchAnswers(db, sale.Id, during.Select(a => (a.Key, a.Value.OrderId)), Stock);
         output.WriteLine($"acknowledged while MySQL was away: {during.Count} (all 202); writer retries: {retriesWhileAway}; drained: {stock.Sold}");
     }
+
+    /// <summary>
+    /// Overload control sheds buyers while the order writer is slow (OverloadTests), but a writer
+    /// retrying because MySQL is away is not slow: buyers are still acknowledged from Redis, as in
+    /// the test above, however long the oldest queued order has waited.
+    /// </summary>
+    [Fact]
+    public async Task WithOverloadControlOnAWriterWaitingForMySqlStillAcknowledgesBuyers()
+    {
+        using var mysql = MariaDbServer.Create();
+        using var store = new TestStore(StorageMode.Clustered);
+        using var factory = new SeckillFactory(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Mysql"] = mysql.CreateDatabase(),
+            ["Orders:ConfirmWaitMs"] = "0",
+            ["Overload:Enabled"] = "true",
+            ["Overload:MaxOrderWaitMs"] = "200",
+            // The thread pool's own overload signal is not what this is about: a busy test machine
+            // must not shed here.
+            ["Overload:TargetDelayMs"] = "10000",
+        }, store);
+        var sale = await factory.CreateSaleAsync(stock: 100);
+
+        mysql.Stop();
+        var writer = factory.Get<OrderWriter>();
+        using var firstBuyer = factory.ClientFor(1);
+        using var first = await firstBuyer.PurchaseAsync(sale.Id);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var firstOrder = (await first.ReadPurchaseAsync()).OrderId;
+        // The writer has failed, and the first order has waited past the bound.
+        await Eventually.TrueAsync(() => Task.FromResult(writer.Retries >= 1 && writer.TryGetPending(firstOrder, out var pending)
+            && System.Diagnostics.Stopwatch.GetElapsedTime(pending.QueuedAt) > TimeSpan.FromMilliseconds(300)), "the writer to fail and the first order to wait");
+
+        var during = await RaceAsync(user => factory.ClientFor(user), sale.Id, Enumerable.Range(2, 50).Select(u => (long)u));
+        Assert.All(during.Values, a => Assert.Equal(HttpStatusCode.Accepted, a.Status));
+
+        mysql.Start();
+        await Eventually.TrueAsync(async () => (await factory.StockAsync(sale.Id)).Sold == 51, "the writer to drain", TimeSpan.FromSeconds(60));
+    }
 }
+

@@ -46,6 +46,8 @@ public sealed partial class OrderWriter(
 
     // When the first order of the batch being written was queued; 0 between batches.
     private long _oldestUnwrittenAt;
+    // The last write or settle failed (a store is away) and is being retried.
+    private volatile bool _failing;
     private long _enqueued;
     private long _written;
     private long _retries;
@@ -127,15 +129,17 @@ public sealed partial class OrderWriter(
     }
 
     /// <summary>
-    /// Whether the oldest order not yet written (the first of the batch being written) has waited
-    /// longer than <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks): how far behind the
-    /// writer is, measured rather than estimated, so that a batch still in flight counts. One read
-    /// and one timestamp, for the purchase path.
+    /// Whether the writer is slow: the oldest order not yet written (the first of the batch being
+    /// written) has waited longer than <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) while
+    /// its writes succeed. Measured rather than estimated, so that a batch still in flight counts.
+    /// A writer retrying because a store is away is not slow: its orders wait for the store, and
+    /// buyers go on being queued (202), durable in the shard, as the outage design says (README,
+    /// "What survives which loss"). Two reads and one timestamp, for the purchase path.
     /// </summary>
     public bool OldestWaitedLongerThan(long ticks)
     {
         var since = Volatile.Read(ref _oldestUnwrittenAt);
-        return since != 0 && Stopwatch.GetTimestamp() - since > ticks;
+        return since != 0 && !_failing && Stopwatch.GetTimestamp() - since > ticks;
     }
 
     /// <summary>How many orders are ahead of this one (itself included) and a time estimate from the measured rate.</summary>
@@ -299,10 +303,13 @@ public sealed partial class OrderWriter(
         {
             try
             {
-                return await step();
+                var done = await step();
+                _failing = false;
+                return done;
             }
             catch (Exception e) when (e is DbException or StockUnavailableException)
             {
+                _failing = true;
                 Interlocked.Increment(ref _retries);
                 LogWriteFailed(e, count, backoff.TotalMilliseconds);
             }

@@ -13,13 +13,15 @@ namespace Seckill.Web.Purchasing;
 public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOptions<OrderOptions> options, IOptions<OverloadOptions> overload)
 {
     private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
-    private readonly bool _boundBacklog = overload.Value.Enabled;
+    private readonly bool _shedWhenBehind = overload.Value.Enabled;
     private readonly long _maxOrderWait = Stopwatch.Frequency * overload.Value.MaxOrderWaitMs / 1000;
 
     /// <summary>
     /// The writer is further behind than <c>Overload:MaxOrderWaitMs</c> (its oldest unwritten order
-    /// waited longer): a reservation taken now would be answered 202 and polled for, and every poll is another request on an instance
-    /// already short of time to write; the buyer is better told to come back (503 overloaded).
+    /// waited longer): a reservation taken now would be answered 202 and polled for, and every poll
+    /// is another request on an instance already short of time to write; the buyer is better told
+    /// to come back (503 overloaded). A writer whose database is away is not behind in this sense:
+    /// buyers are then queued as always (<see cref="OrderWriter.OldestWaitedLongerThan"/>).
     /// </summary>
     /// <remarks>
     /// Found on the clustered flash sale (BENCHMARKS.md section 15): once commits fell behind, every
@@ -27,7 +29,7 @@ public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOpti
     /// until the sale sold out (p99 of seconds) without the thread pool's queue ever standing long
     /// enough for the queue-delay probe.
     /// </remarks>
-    public bool WriterIsBehind => _boundBacklog && writer.OldestWaitedLongerThan(_maxOrderWait);
+    public bool WriterIsBehind => _shedWhenBehind && writer.OldestWaitedLongerThan(_maxOrderWait);
 
     public async ValueTask<PurchaseOutcome> ConfirmAsync(Reservation reservation)
     {
