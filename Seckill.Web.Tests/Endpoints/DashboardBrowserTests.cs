@@ -48,7 +48,22 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         _factory.Dispose();
     }
 
-    private Task ScreenshotAsync(IPage page, string name) => page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    /// <summary>
+    /// A picture for whoever reads the test's output, not a check: the Sales page reloads itself,
+    /// and a screenshot that lands on a reload can wait out Playwright's timeout on a loaded
+    /// machine (CI failed so once). Such a picture is skipped; every assertion stays.
+    /// </summary>
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        try
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true, Timeout = 10_000 });
+        }
+        catch (TimeoutException)
+        {
+            // The picture is skipped (see the summary); the test goes on to its checks.
+        }
+    }
 
     [Fact]
     public async Task AnAdminLogsInTriggersReconcileAndWatchesASaleSell()
