@@ -8,6 +8,7 @@ namespace Seckill.Web.Tests.Unit;
 /// The probe on this process's real thread pool: a standing queue of work makes the instance
 /// overloaded, and the pool at rest does not (the decision itself is <see cref="LoadShedderTests"/>'s).
 /// </summary>
+[Collection(ThreadPoolHeld.Name)]
 public sealed class QueueDelayProbeTests
 {
     [Fact]
@@ -19,8 +20,9 @@ public sealed class QueueDelayProbeTests
         await probe.StartAsync(CancellationToken.None);
         try
         {
-            // Keeps a few hundred busy items queued until the probe has seen them: each spins for
-            // 2 ms, so whatever the machine's speed, work waits far longer than 10 ms for a thread.
+            // Keeps 400 items queued until the probe has seen them, each holding its thread
+            // for 5 ms without using the CPU: work waits far longer than 10 ms for a thread, and the
+            // rest of the machine is not starved meanwhile.
             using var flooding = new CancellationTokenSource();
             var pending = 0;
             var flood = Task.Run(async () =>
@@ -32,12 +34,7 @@ public sealed class QueueDelayProbeTests
                         Interlocked.Increment(ref pending);
                         ThreadPool.UnsafeQueueUserWorkItem<object?>(_ =>
                         {
-                            Thread.SpinWait(1);
-                            var until = Environment.TickCount64 + 2;
-                            while (Environment.TickCount64 < until)
-                            {
-                                Thread.SpinWait(20);
-                            }
+                            Thread.Sleep(5);
                             Interlocked.Decrement(ref pending);
                         }, null, preferLocal: false);
                     }
@@ -63,4 +60,11 @@ public sealed class QueueDelayProbeTests
             await probe.StopAsync(CancellationToken.None);
         }
     }
+}
+
+/// <summary>Tests that hold the process's thread pool on purpose run alone: no other test waits behind them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ThreadPoolHeld
+{
+    public const string Name = "the thread pool held on purpose";
 }
