@@ -20,35 +20,27 @@ public sealed class QueueDelayProbeTests
         await probe.StartAsync(CancellationToken.None);
         try
         {
-            // Keeps 400 items queued until the probe has seen them, each holding its thread
-            // for 5 ms without using the CPU: work waits far longer than 10 ms for a thread, and the
-            // rest of the machine is not starved meanwhile.
-            using var flooding = new CancellationTokenSource();
+            // More items than the pool has threads, each holding its thread (without CPU) until
+            // released: the queue stands behind them, and the probe's own item with it.
+            using var release = new ManualResetEventSlim();
             var pending = 0;
-            var flood = Task.Run(async () =>
+            for (var i = 0; i < 256; i++)
             {
-                while (!flooding.IsCancellationRequested)
+                Interlocked.Increment(ref pending);
+                ThreadPool.UnsafeQueueUserWorkItem<object?>(_ =>
                 {
-                    while (Volatile.Read(ref pending) < 400)
-                    {
-                        Interlocked.Increment(ref pending);
-                        ThreadPool.UnsafeQueueUserWorkItem<object?>(_ =>
-                        {
-                            Thread.Sleep(5);
-                            Interlocked.Decrement(ref pending);
-                        }, null, preferLocal: false);
-                    }
-                    await Task.Yield();
-                }
-            });
+                    release.Wait();
+                    Interlocked.Decrement(ref pending);
+                }, null, preferLocal: false);
+            }
             try
             {
-                await Eventually.TrueAsync(() => Task.FromResult(shedder.Overloaded), "a standing queue is overload");
+                // Waited for on this thread, with a deadline: the pool's threads are the ones held.
+                Assert.True(SpinWait.SpinUntil(() => shedder.Overloaded, TimeSpan.FromSeconds(30)), "a standing queue was not seen as overload");
             }
             finally
             {
-                await flooding.CancelAsync();
-                await flood;
+                release.Set();
             }
 
             // The queue drains and the pool rests: the next interval's samples are short.
