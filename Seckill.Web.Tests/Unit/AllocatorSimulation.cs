@@ -132,7 +132,7 @@ public sealed class AllocatorSimulation
             case < 76 when instance is not null:
                 return $"periodic rebalance at {instance.Id}: {await instance.Do(async i => (await i.Rebalancer.RebalanceAsync(SaleId)).UnitsMoved)}";
             case < 82 when instance is not null:
-                return $"reclaim at {instance.Id}: {await instance.Do(async i => (await i.Reclaimer.ReclaimDeadAsync(i.WriteAsync, CancellationToken.None)).Count)}";
+                return $"reclaim at {instance.Id}: {await instance.Do(ReclaimAsync)}";
             case < 85 when live.Count > 1:
                 instance!.Die();
                 return $"kill {instance.Id}";
@@ -212,6 +212,25 @@ public sealed class AllocatorSimulation
         {
             throw new SimulationFailed(Describe($"acknowledged orders never written: {string.Join(", ", lost)}"));
         }
+    }
+
+    /// <summary>
+    /// A reclaim of the dead, which finishes every move out of or into a shard it reclaims: one left
+    /// in transit for the periodic resume is stock on sale nowhere, and buyers told sold out meanwhile.
+    /// </summary>
+    private async Task<int> ReclaimAsync(SimInstance reclaimer)
+    {
+        var reclaims = await reclaimer.Reclaimer.ReclaimDeadAsync(reclaimer.WriteAsync, CancellationToken.None);
+        var moves = await _pool.ListInTransitAsync(SaleId);
+        foreach (var reclaim in reclaims)
+        {
+            var left = moves.Where(move => move.FromShard == reclaim.InstanceId || move.ToShard == reclaim.InstanceId).ToList();
+            if (left.Count > 0)
+            {
+                throw new SimulationFailed(Describe($"the reclaim of instance {reclaim.InstanceId} left moves of its shard in transit: {string.Join("; ", left)}"));
+            }
+        }
+        return reclaims.Count;
     }
 
     private SimInstance Pick(IReadOnlyList<SimInstance> live)
@@ -463,7 +482,7 @@ public sealed class AllocatorSimulation
             var mover = new StockMover(pool, _router, _ids, soldOut, broadcast);
             Allocator = new Allocator(pool, _router, mover, _rates, heartbeat, _registry, channel, soldOut, options, NullLogger<Allocator>.Instance);
             Rebalancer = new Rebalancer(Allocator, mover, pool, _router, soldOut, broadcast, options, _sim._clock, NullLogger<Rebalancer>.Instance);
-            Reclaimer = new Reclaimer(_registry, _router, pool, Allocator, _ids, soldOut, broadcast, cluster, _sim._clock, NullLogger<Reclaimer>.Instance);
+            Reclaimer = new Reclaimer(_registry, _router, pool, Allocator, mover, _ids, soldOut, broadcast, cluster, _sim._clock, NullLogger<Reclaimer>.Instance);
             _reserver = new StockReserver(_router, Allocator, soldOut, broadcast);
             _listeners = [broadcast.OnMessageAsync, Allocator.OnMessageAsync];
 

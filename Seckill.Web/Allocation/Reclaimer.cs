@@ -31,7 +31,7 @@ public sealed record InstanceReclaim(int InstanceId, bool ShardReachable, int Re
 /// lost (README, durability). Every step is safe to repeat, and to be interrupted at any line.
 /// </remarks>
 public sealed partial class Reclaimer(
-    IInstanceRegistry registry, IShardRouter shards, IStockPool pool, Allocator allocator, IdGenerator ids, SoldOutBoard soldOut,
+    IInstanceRegistry registry, IShardRouter shards, IStockPool pool, Allocator allocator, StockMover mover, IdGenerator ids, SoldOutBoard soldOut,
     ISoldOutBroadcast broadcast, IOptions<ClusterOptions> cluster, TimeProvider time, ILogger<Reclaimer> log)
 {
     /// <summary>Reclaims every instance that is dead now; what each reclaim did.</summary>
@@ -117,12 +117,9 @@ public sealed partial class Reclaimer(
         foreach (var holding in await pool.HoldingsAsync(id, CancellationToken.None))
         {
             var saleId = holding.SaleId;
-            foreach (var intent in (await pool.ListInTransitAsync(saleId)).Where(move => !move.Withdrawn && (move.FromShard == id || move.ToShard == id)))
+            foreach (var move in (await pool.ListInTransitAsync(saleId)).Where(move => move.FromShard == id || move.ToShard == id))
             {
-                var source = intent.FromShard == id ? shard : shards.TryGet(intent.FromShard!.Value, out var other) ? other : null;
-                // A source that cannot be asked sent nothing as far as the ledger knows.
-                var sent = source is null ? 0 : await source.SettleWithdrawalAsync(saleId, intent.TransferId);
-                await pool.MarkWithdrawnAsync(saleId, intent.TransferId, sent);
+                await FinishMoveAsync(id, move, shard);
             }
             var units = await pool.ReturnHoldingAsync(saleId, id, ids.Next());
             if (units > 0)
@@ -136,6 +133,44 @@ public sealed partial class Reclaimer(
         var endgames = await allocator.EndEndgamesOnAsync(id);
         await registry.MarkReclaimedAsync(id, dead.At);
         return new InstanceReclaim(id, shard is not null, written, returned, endgames);
+    }
+
+    /// <summary>
+    /// Finishes a move out of or into the dead shard now, before its holding goes back to the pool.
+    /// Its mover is often the dead instance itself (a top-up of its own shard, withdrawn from
+    /// another shard and not yet landed): left to the periodic resume, its units would be on sale
+    /// nowhere for <c>Allocation:ResumeMovesAfter</c> more while buyers are told sold out. Landing
+    /// on the fenced shard is refused, so those units go to the pool; and a move the shard applied
+    /// but the ledger had not recorded is recorded before the holding is read, so it goes back too.
+    /// </summary>
+    private async Task FinishMoveAsync(int id, Transfer move, IStockShard? deadShard)
+    {
+        if (!move.Withdrawn)
+        {
+            var source = move.FromShard == id ? deadShard : shards.TryGet(move.FromShard!.Value, out var other) ? other : null;
+            // A source that cannot be asked sent nothing as far as the ledger knows.
+            var sent = source is null ? 0 : await source.SettleWithdrawalAsync(move.SaleId, move.TransferId);
+            await pool.MarkWithdrawnAsync(move.SaleId, move.TransferId, sent);
+            if (sent == 0)
+            {
+                return;
+            }
+            move = move with { Units = sent, Withdrawn = true };
+        }
+        if (move.ToShard == id && deadShard is null)
+        {
+            // Whether a shard gone with its host applied it is unknown: left as it was.
+            return;
+        }
+        try
+        {
+            await mover.ResumeAsync(move);
+        }
+        catch (StockUnavailableException e)
+        {
+            // Its destination does not answer: the periodic rebalance resumes it later.
+            LogMoveLeft(e, move.SaleId, move.TransferId);
+        }
     }
 
     /// <summary>
@@ -166,6 +201,9 @@ public sealed partial class Reclaimer(
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Reclaimed instance {InstanceId} (last beat {LastBeat:o}): shard reachable {Reachable}, {Written} reservations written, {Units} units back in the pool")]
     private partial void LogReclaimed(int instanceId, DateTimeOffset lastBeat, bool reachable, int written, long units);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sale {SaleId}: transfer {TransferId} of a reclaimed shard could not land yet; the periodic rebalance resumes it")]
+    private partial void LogMoveLeft(Exception e, long saleId, long transferId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}'s shard did not answer: reclaiming it from the ledger alone")]
     private partial void LogShardGone(Exception e, int instanceId);
