@@ -32,6 +32,7 @@ public class OptionsTests
     [InlineData("--p99-objective-ms", "0")]
     [InlineData("--duration", "-3s")]
     [InlineData("--url", "not a url")]
+    [InlineData("--url", "https://127.0.0.1:5001")]
     [InlineData("--signing-key", "short")]
     [InlineData("--colour", "blue")]
     public void BadOptionsAreRefusedByName(string name, string value)

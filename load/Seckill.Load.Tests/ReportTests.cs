@@ -42,7 +42,7 @@ public sealed class ReportTests : IDisposable
             [new Check("sold ≤ stock", true, "sold 100 of 100"), new Check("every acknowledged order found", false, "1 <missing> & \"quoted\"")],
             null, new Dictionary<string, long> { ["awaiting_payment"] = 99 });
         options ??= new LoadOptions { Rate = 1000, Requests = 3000, Stock = 100, MaxP99Ms = 10, MinRate = 500, MaxErrorRate = 0.01, Label = "unit <test>" };
-        return Report.From(options, "Healthy", 7, recorder, new ArrivalOutcome(DateTimeOffset.UtcNow, 3.0, 0, 0, new Histogram()), verification);
+        return Report.From(options, "Healthy", 7, recorder, new ArrivalOutcome(DateTimeOffset.UtcNow, 3.0, 0, 0, new Histogram(), TimeSpan.FromSeconds(1.5)), verification);
     }
 
     [Fact]
@@ -94,6 +94,8 @@ public sealed class ReportTests : IDisposable
             Assert.Equal(header, cells);
         }
         Assert.Contains(markdown, l => l == "- FAIL every acknowledged order found: 1 <missing> & \"quoted\"");
+        // 1.5 s of the tool's CPU over a 3 s schedule.
+        Assert.Contains(markdown, l => l.StartsWith("- the tool's own CPU over the schedule: 1.5 s, 0.50 of a core, ", StringComparison.Ordinal));
     }
 
     [Fact]

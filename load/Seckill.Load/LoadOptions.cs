@@ -40,7 +40,7 @@ public sealed record LoadOptions
 
         usage: dotnet run --project load/Seckill.Load -c Release -- [options]
 
-          --url URL               service to drive (default http://127.0.0.1:5000)
+          --url URL               service to drive, http:// (default http://127.0.0.1:5000)
           --scenario NAME         flash-sale | bots | mixed | bare (default flash-sale); bare: flash-sale's
                                   requests to the service's do-nothing endpoint (Ops__BareEndpoint=true)
           --rate N                target arrivals per second, open model (default 1000)
@@ -91,7 +91,13 @@ public sealed record LoadOptions
             var value = args[++i];
             o = name switch
             {
-                "--url" => o with { Target = Uri.TryCreate(value, UriKind.Absolute, out var u) ? u : throw new UsageException($"--url: '{value}' is not an absolute URL") },
+                "--url" => o with
+                {
+                    Target = !Uri.TryCreate(value, UriKind.Absolute, out var u) ? throw new UsageException($"--url: '{value}' is not an absolute URL")
+                        // The buyers' client speaks plain HTTP/1.1 (Drive/Http1Connection), to the service or its gateway.
+                        : u.Scheme != Uri.UriSchemeHttp ? throw new UsageException($"--url: '{value}' is not http:// (the tool speaks plain HTTP/1.1)")
+                        : u,
+                },
                 "--scenario" => o with { Scenario = Scenarios.Scenario.Names.Contains(value) ? value : throw new UsageException($"--scenario: '{value}' is not one of {string.Join(", ", Scenarios.Scenario.Names)}") },
                 "--rate" => o with { Rate = Positive(name, value) },
                 "--requests" or "--users" => o with { Requests = (long)Positive(name, value) },

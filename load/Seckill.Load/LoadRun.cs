@@ -42,7 +42,9 @@ public static class LoadRun
 
         using var stopProgress = new CancellationTokenSource();
         var progress = new Progress(recorder, options.Rate, schedule.Total, log).ShowAsync(stopProgress.Token);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var unfinished = await runner.RunAsync(scenario.ArrivalAsync, scenario.OverflowAsync, options.DrainTimeout, cancellationToken);
+        var toolCpu = Environment.CpuUsage.TotalTime - cpuBefore;
         var scheduleSeconds = (Stopwatch.GetTimestamp() - recorder.StartTimestamp) / (double)Stopwatch.Frequency;
         await stopProgress.CancelAsync();
         await progress;
@@ -55,7 +57,7 @@ public static class LoadRun
                 recorder.Operations.Where(o => o.Name == Scenario.Pay).Sum(o => o.Unanswered)).RunAsync(options.DrainTimeout, cancellationToken);
         }
         return Report.From(options, service, saleId, recorder,
-            new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag), verification);
+            new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag, toolCpu), verification);
     }
 
     /// <summary>Opens all the buyers' connections (<see cref="ClientPool.OpenConnectionsAsync"/>), then warms
@@ -67,7 +69,7 @@ public static class LoadRun
         {
             return;
         }
-        await buyers.OpenConnectionsAsync("/health/live", cancellationToken);
+        await buyers.OpenConnectionsAsync(cancellationToken);
         var rate = Math.Min(options.Rate, buyers.Addresses);
         var warmup = new ArrivalSchedule(rate, long.MaxValue, options.Warmup);
         var recorder = new Recorder(Stopwatch.GetTimestamp(), ["warm-up"]);

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Seckill.Load.Drive;
 
 /// <summary>
-/// One <see cref="HttpClient"/> per simulated client address. Against a loopback target every
+/// One <see cref="AddressClient"/> per simulated client address. Against a loopback target every
 /// client connects from its own 127.x.y.z address (Linux routes all of 127/8 to the loopback
 /// device), so thousands of simulated buyers are thousands of clients to the server's per-address
 /// rate limit — as they are in a real sale. Against any other host there is one address: ours.
@@ -14,8 +14,9 @@ public sealed class ClientPool : IDisposable
     /// <summary>The purchase route refuses scripting User-Agents (403 bot_suspected); buyers send a browser's.</summary>
     public const string BrowserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
-    private readonly HttpClient?[] _clients;
-    private readonly Uri _target;
+    private readonly AddressClient?[] _clients;
+    private readonly EndPoint _server;
+    private readonly ReadOnlyMemory<byte> _hostHeader;
     private readonly int _firstAddress;
     private readonly TimeSpan _timeout;
     private readonly bool _distinctAddresses;
@@ -23,19 +24,24 @@ public sealed class ClientPool : IDisposable
 
     public ClientPool(Uri target, int addresses, int firstAddress, TimeSpan timeout, int connectionsPerAddress = 8)
     {
-        _connectionsPerAddress = connectionsPerAddress;
         ArgumentOutOfRangeException.ThrowIfLessThan(addresses, 1);
-        _target = target;
+        if (target.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"the load tool speaks plain HTTP/1.1 to the service or its gateway, not {target.Scheme}", nameof(target));
+        }
+        _connectionsPerAddress = connectionsPerAddress;
+        _server = ServerOf(target);
+        _hostHeader = AddressClient.HostHeader(target);
         _firstAddress = firstAddress;
         _timeout = timeout;
         _distinctAddresses = IsLoopback(target);
-        _clients = new HttpClient?[_distinctAddresses ? addresses : 1];
+        _clients = new AddressClient?[_distinctAddresses ? addresses : 1];
     }
 
     public int Addresses => _clients.Length;
 
     /// <summary>The client of simulated client number <paramref name="client"/> (any non-negative number).</summary>
-    public HttpClient For(long client)
+    public AddressClient For(long client)
     {
         var slot = (int)(client % _clients.Length);
         var existing = Volatile.Read(ref _clients[slot]);
@@ -43,37 +49,29 @@ public sealed class ClientPool : IDisposable
         {
             return existing;
         }
-        var created = Create(_distinctAddresses ? AddressOf(_firstAddress + slot) : null);
-        return Interlocked.CompareExchange(ref _clients[slot], created, null) ?? created;
+        var created = new AddressClient(_server, _distinctAddresses ? AddressOf(_firstAddress + slot) : null, _hostHeader, _connectionsPerAddress, _timeout);
+        if (Interlocked.CompareExchange(ref _clients[slot], created, null) is { } raced)
+        {
+            created.Dispose();
+            return raced;
+        }
+        return created;
     }
 
     /// <summary>
     /// Opens every address's connections, as many as it may have, before anything is measured.
-    /// Otherwise the pools grow during the run, exactly when the first answers are slow (the start
+    /// Otherwise they are opened during the run, exactly when the first answers are slow (the start
     /// of a sale): every busy connection makes the next buyer's request open another, and thousands
     /// of connections opened in two seconds cost both processes the CPU they are short of
-    /// (BENCHMARKS.md section 11). Concurrent reads of <paramref name="path"/> make the handler open
-    /// a connection for each; a few addresses at a time, so the opening is no storm either.
+    /// (BENCHMARKS.md section 11). A few addresses at a time, so the opening is no storm either.
     /// </summary>
-    public async Task OpenConnectionsAsync(string path, CancellationToken cancellationToken)
+    public async Task OpenConnectionsAsync(CancellationToken cancellationToken)
     {
         const int addressesAtOnce = 32;
         for (var first = 0; first < _clients.Length; first += addressesAtOnce)
         {
-            var slots = Enumerable.Range(first, Math.Min(addressesAtOnce, _clients.Length - first));
-            await Task.WhenAll(slots.SelectMany(slot => Enumerable.Range(0, _connectionsPerAddress).Select(_ => ReadAsync(For(slot)))));
-        }
-
-        async Task ReadAsync(HttpClient client)
-        {
-            try
-            {
-                using var response = await client.GetAsync(path, cancellationToken);
-            }
-            catch (HttpRequestException)
-            {
-                // Only the connection matters here; a service that does not answer fails the run itself.
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.WhenAll(Enumerable.Range(first, Math.Min(addressesAtOnce, _clients.Length - first)).Select(slot => For(slot).OpenAsync()));
         }
     }
 
@@ -84,42 +82,13 @@ public sealed class ClientPool : IDisposable
     private static bool IsLoopback(Uri target) =>
         target.IsLoopback && (target.Host == "localhost" || (IPAddress.TryParse(target.Host, out var ip) && ip.AddressFamily == AddressFamily.InterNetwork));
 
-    private HttpClient Create(IPAddress? local)
+    /// <summary>The service's IPv4 endpoint ("localhost" is 127.0.0.1: the client addresses are IPv4).</summary>
+    private static IPEndPoint ServerOf(Uri target)
     {
-        var handler = new SocketsHttpHandler
-        {
-            UseCookies = false,
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectTimeout = _timeout,
-            // As a browser does: a few connections per client, requests beyond wait for one.
-            // Unbounded, a stalling service would see every waiting request open a connection
-            // of its own, and the tool's connect storm would overflow the service's accept queue.
-            MaxConnectionsPerServer = _connectionsPerAddress,
-        };
-        if (local is not null)
-        {
-            handler.ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    var host = context.DnsEndPoint.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(context.DnsEndPoint.Host);
-                    await socket.ConnectAsync(new IPEndPoint(host, context.DnsEndPoint.Port), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
-        }
-        return new HttpClient(handler) { BaseAddress = _target, Timeout = _timeout };
+        var address = target.Host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(target.Host, out var ip) ? ip
+            : Dns.GetHostAddresses(target.Host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+        return new IPEndPoint(address, target.Port);
     }
 
     public void Dispose()

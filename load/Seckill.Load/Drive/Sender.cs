@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Seckill.Load.Measure;
 
 namespace Seckill.Load.Drive;
@@ -19,40 +18,11 @@ public sealed class Sender(Recorder recorder)
 
     /// <summary>Sends <paramref name="call"/>; <paramref name="expected"/> says which answers are
     /// the service working as designed (anything else counts as an error).</summary>
-    public async Task<Reply> SendAsync(HttpClient client, Call call, long intendedTimestamp, bool isArrival, Func<Reply, bool> expected)
+    public async Task<Reply> SendAsync(AddressClient client, Call call, long intendedTimestamp, bool isArrival, Func<Reply, bool> expected)
     {
         Recorder.RequestStarted();
         var sent = Stopwatch.GetTimestamp();
-        Reply reply;
-        try
-        {
-            using var request = new HttpRequestMessage(call.Method, call.Path);
-            request.Headers.TryAddWithoutValidation("User-Agent", call.UserAgent);
-            if (call.Token is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", call.Token);
-            }
-            if (call.PurchaseToken is not null)
-            {
-                request.Headers.TryAddWithoutValidation("X-Purchase-Token", call.PurchaseToken);
-            }
-            if (call.Body is not null)
-            {
-                request.Content = new ByteArrayContent(call.Body);
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", call.ContentType);
-            }
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
-            var body = await response.Content.ReadAsByteArrayAsync();
-            reply = Reply.Parse((int)response.StatusCode, body);
-        }
-        catch (TaskCanceledException)
-        {
-            reply = Reply.NoResponse("timeout");
-        }
-        catch (HttpRequestException e)
-        {
-            reply = Reply.NoResponse(e.HttpRequestError == HttpRequestError.Unknown ? e.InnerException?.GetType().Name ?? "http_error" : e.HttpRequestError.ToString());
-        }
+        var reply = await client.SendAsync(call);
         var done = Stopwatch.GetTimestamp();
         // A 5xx is an error unless the scenario expects it: a purchase shed under overload (503
         // overloaded) is a refusal the service is designed to give.

@@ -18,6 +18,8 @@ public static class MarkdownReport
         s.AppendLine(c, $"- clients: {r.Settings.Addresses} buyer addresses, {r.Settings.BotIdentities} bots on {r.Settings.BotAddresses} addresses; pay share {r.Settings.PayShare}");
         s.AppendLine(c, $"- requests: {r.Requests}, errors {r.Errors} ({r.ErrorRate:P3}); unfinished {r.Unfinished}; not sent (tool over {r.Settings.MaxInFlight} in flight) {r.Overflowed}");
         s.AppendLine(c, $"- the tool's own dispatch lag (part of every latency below): p50 {r.DispatchLag.P50} ms, p99 {r.DispatchLag.P99} ms, max {r.DispatchLag.Max} ms");
+        s.AppendLine(c, $"- the tool's own CPU over the schedule: {r.ToolCpuSeconds:0.0} s, {r.ToolCpuSeconds / Math.Max(1e-9, r.ScheduleSeconds):0.00} of a core, " +
+            $"{r.ToolCpuSeconds * 1e6 / Math.Max(1, r.Requests):0} µs per request");
         s.AppendLine();
         s.AppendLine("## Latency (ms)");
         s.AppendLine();

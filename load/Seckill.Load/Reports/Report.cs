@@ -38,6 +38,7 @@ public sealed record Report(
     long Unfinished,
     long Overflowed,
     LatencySummary DispatchLag,
+    double ToolCpuSeconds,
     IReadOnlyList<OperationReport> Operations,
     IReadOnlyList<SecondReport> Timeline,
     VerificationResult? Verification,
@@ -118,9 +119,10 @@ public sealed record Report(
                 options.Stock, options.PayShare, options.Addresses, options.BotIdentities, options.BotAddresses, options.MaxInFlight, options.P99ObjectiveMs),
             service, saleId, options.Rate, Math.Round(achieved, 1), Math.Round(arrivals.ScheduleSeconds, 3), recorder.ArrivalsSent, recorder.ArrivalsAnswered,
             requests, errors, Math.Round(errorRate, 6), arrivals.Unfinished, arrivals.Overflowed, LatencySummary.Of(arrivals.DispatchLag),
-            operations, timeline, verification, thresholds);
+            Math.Round(arrivals.ToolCpu.TotalSeconds, 3), operations, timeline, verification, thresholds);
     }
 }
 
 /// <summary>How the arrival phase went, as the runner saw it.</summary>
-public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag);
+/// <param name="ToolCpu">The CPU the tool itself used from the first arrival to the last answer: what it took from a machine it shares with the service.</param>
+public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag, TimeSpan ToolCpu);

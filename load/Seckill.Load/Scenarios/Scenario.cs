@@ -68,7 +68,7 @@ public abstract class Scenario(SaleRun run)
 
     private bool Pays(long index) => Mix(index) % 10_000 < Run.Options.PayShare * 10_000;
 
-    private async Task FollowAsync(Reply purchase, HttpClient client, string token, bool paying)
+    private async Task FollowAsync(Reply purchase, AddressClient client, string token, bool paying)
     {
         var orderId = purchase.OrderId!.Value;
         var path = $"/api/orders/{orderId}";
