@@ -97,6 +97,31 @@ public sealed class AddressClientTests : IDisposable
     }
 
     [Fact]
+    public async Task AConnectionIdleForLongerThanTheTimeoutServesTheNextRequest()
+    {
+        var timeout = TimeSpan.FromSeconds(2);
+        using var client = Client(timeout);
+        var first = client.SendAsync(Purchase);
+        using var connection = await _listener.AcceptTcpClientAsync();
+        var stream = connection.GetStream();
+        await ReadRequestAsync(stream);
+        await WriteInPiecesAsync(stream, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", pieceLength: 100);
+        Assert.Equal(200, (await first).Status);
+
+        // Idle past the first request's timeout: a timer armed after it fires first (the timer
+        // queue fires in due order), so once this one has, the connection's would have too.
+        using var later = new CancellationTokenSource(timeout);
+        Assert.True(SpinWait.SpinUntil(() => later.IsCancellationRequested, TimeSpan.FromSeconds(30)));
+
+        var second = client.SendAsync(Purchase);
+        var request = ReadRequestAsync(stream);
+        Assert.Same(request, await Task.WhenAny(request, second)); // not answered "timeout" without being sent
+        await request;
+        await WriteInPiecesAsync(stream, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", pieceLength: 100);
+        Assert.Equal(new Reply(200, null), await second);
+    }
+
+    [Fact]
     public async Task AConnectionTheServerClosedWhileIdleIsReplacedAndTheRequestSentAgain()
     {
         using var client = Client();

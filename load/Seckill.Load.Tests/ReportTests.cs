@@ -94,6 +94,8 @@ public sealed class ReportTests : IDisposable
             Assert.Equal(header, cells);
         }
         Assert.Contains(markdown, l => l == "- FAIL every acknowledged order found: 1 <missing> & \"quoted\"");
+        // Latency by answer: the one payment took 10 ms.
+        Assert.Contains(markdown, l => l == "| pay | 200 | 1 | 10 | 10 |");
         // 1.5 s of the tool's CPU over a 3 s schedule.
         Assert.Contains(markdown, l => l.StartsWith("- the tool's own CPU over the schedule: 1.5 s, 0.50 of a core, ", StringComparison.Ordinal));
     }

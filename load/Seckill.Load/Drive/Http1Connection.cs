@@ -52,11 +52,7 @@ public sealed class Http1Connection : IDisposable
     /// </summary>
     public async ValueTask<(Reply Reply, bool KeepAlive)> ExchangeAsync(Call call, ReadOnlyMemory<byte> host, TimeSpan timeout)
     {
-        // A reused source: one timer per connection, re-armed per request, never a new one.
-        if (!_deadline.TryReset())
-        {
-            throw new OperationCanceledException("the connection timed out before");
-        }
+        // One source per connection, armed for each request and disarmed after it (below).
         _deadline.CancelAfter(timeout);
         var length = WriteRequest(call, host.Span);
         var sent = 0;
@@ -72,9 +68,11 @@ public sealed class Http1Connection : IDisposable
             // The server closed it while it was idle, and said so with a reset already.
             throw new ConnectionClosedException(ClosedBeforeAnswering);
         }
-        var answer = await ReadResponseAsync();
+        var (reply, keepAlive) = await ReadResponseAsync();
         Used = true;
-        return answer;
+        // Disarmed while it waits for the next request: an idle connection's timer would fire and
+        // fail that request (a timer that fired just now cannot be disarmed: not kept then).
+        return (reply, keepAlive && _deadline.TryReset());
     }
 
     private int WriteRequest(Call call, ReadOnlySpan<byte> host)

@@ -35,6 +35,9 @@ public sealed class OperationStats(string name)
 
     public ConcurrentDictionary<string, long> Outcomes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Latency by answer: a flash sale's tail is its winners' (201, 202) or its refusals' (409), not both.</summary>
+    public ConcurrentDictionary<string, Histogram> OutcomeLatency { get; } = new(StringComparer.Ordinal);
+
     private long _errors;
     private long _unanswered;
 
@@ -47,7 +50,9 @@ public sealed class OperationStats(string name)
     {
         Latency.Record(latencyMicros);
         ServiceTime.Record(serviceMicros);
-        Outcomes.AddOrUpdate(outcome.Label, 1, static (_, n) => n + 1);
+        var label = outcome.Label;
+        Outcomes.AddOrUpdate(label, 1, static (_, n) => n + 1);
+        OutcomeLatency.GetOrAdd(label, static _ => new Histogram(significantDigits: 2)).Record(latencyMicros);
         if (unexpected)
         {
             Interlocked.Increment(ref _errors);

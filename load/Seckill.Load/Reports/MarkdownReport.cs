@@ -35,15 +35,16 @@ public static class MarkdownReport
         s.AppendLine();
         s.AppendLine("## Answers");
         s.AppendLine();
-        s.AppendLine("| operation | answer | count |");
-        s.AppendLine("|---|---|---:|");
+        s.AppendLine("| operation | answer | count | latency p50 (ms) | latency p99 (ms) |");
+        s.AppendLine("|---|---|---:|---:|---:|");
         foreach (var o in r.Operations)
         {
             foreach (var (answer, count) in o.Outcomes)
             {
-                s.AppendLine(c, $"| {o.Name} | {answer} | {count} |");
+                var latency = o.OutcomeLatency.GetValueOrDefault(answer);
+                s.AppendLine(c, $"| {o.Name} | {answer} | {count} | {latency?.P50} | {latency?.P99} |");
             }
-            s.AppendLine(c, $"| {o.Name} | **errors** (no answer, 5xx, or not what the scenario expects) | {o.Errors} |");
+            s.AppendLine(c, $"| {o.Name} | **errors** (no answer, 5xx, or not what the scenario expects) | {o.Errors} | | |");
         }
         if (r.Verification is { } v)
         {

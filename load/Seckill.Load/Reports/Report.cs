@@ -13,7 +13,9 @@ public sealed record LatencySummary(long Count, double P50, double P75, double P
     private static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
 }
 
-public sealed record OperationReport(string Name, long Requests, long Errors, LatencySummary Latency, LatencySummary ServiceTime, IReadOnlyDictionary<string, long> Outcomes);
+/// <param name="OutcomeLatency">Latency by answer (the keys of <paramref name="Outcomes"/>).</param>
+public sealed record OperationReport(string Name, long Requests, long Errors, LatencySummary Latency, LatencySummary ServiceTime, IReadOnlyDictionary<string, long> Outcomes,
+    IReadOnlyDictionary<string, LatencySummary> OutcomeLatency);
 
 public sealed record SecondReport(int Second, long Sent, long Completed, long Errors, double P99Ms);
 
@@ -89,7 +91,8 @@ public sealed record Report(
     {
         var operations = recorder.Operations.Where(o => o.Latency.Count > 0)
             .Select(o => new OperationReport(o.Name, o.Latency.Count, o.Errors, LatencySummary.Of(o.Latency), LatencySummary.Of(o.ServiceTime),
-                o.Outcomes.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => p.Value)))
+                o.Outcomes.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => p.Value),
+                o.OutcomeLatency.ToDictionary(p => p.Key, p => LatencySummary.Of(p.Value))))
             .ToList();
         var requests = operations.Sum(o => o.Requests);
         var errors = operations.Sum(o => o.Errors);
