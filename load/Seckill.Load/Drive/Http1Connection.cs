@@ -7,10 +7,10 @@ namespace Seckill.Load.Drive;
 
 /// <summary>
 /// One keep-alive HTTP/1.1 connection: writes a request into a buffer it keeps, reads the answer
-/// into another, and hands <see cref="Reply.Parse"/> the body where it lies. A request allocates
-/// nothing here once the buffers have grown to the service's answers (BENCHMARKS.md section 16).
-/// It speaks exactly what the tool needs: one request at a time, bodies by Content-Length or
-/// chunked, and <c>Connection: close</c>.
+/// into another, and hands <see cref="Reply.Parse"/> the body where it lies: no request or response
+/// objects, no header collections (what it saved: BENCHMARKS.md section 16). It speaks exactly what
+/// the tool needs: one request at a time, bodies by Content-Length or chunked, and
+/// <c>Connection: close</c>.
 /// </summary>
 public sealed class Http1Connection : IDisposable
 {
