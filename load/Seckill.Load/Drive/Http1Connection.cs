@@ -90,26 +90,19 @@ public sealed class Http1Connection : IDisposable
         Put(buffer, ref at, call.Path);
         Put(buffer, ref at, " HTTP/1.1\r\n");
         Put(buffer, ref at, host);
-        Put(buffer, ref at, "User-Agent: ");
-        Put(buffer, ref at, call.UserAgent);
-        Put(buffer, ref at, "\r\n");
+        Header(buffer, ref at, "User-Agent: ", call.UserAgent);
         if (call.Token is not null)
         {
-            Put(buffer, ref at, "Authorization: Bearer ");
-            Put(buffer, ref at, call.Token);
-            Put(buffer, ref at, "\r\n");
+            Header(buffer, ref at, "Authorization: Bearer ", call.Token);
         }
         if (call.PurchaseToken is not null)
         {
-            Put(buffer, ref at, "X-Purchase-Token: ");
-            Put(buffer, ref at, call.PurchaseToken);
-            Put(buffer, ref at, "\r\n");
+            Header(buffer, ref at, "X-Purchase-Token: ", call.PurchaseToken);
         }
         if (call.Body is not null)
         {
-            Put(buffer, ref at, "Content-Type: ");
-            Put(buffer, ref at, call.ContentType);
-            Put(buffer, ref at, "\r\nContent-Length: ");
+            Header(buffer, ref at, "Content-Type: ", call.ContentType);
+            Put(buffer, ref at, "Content-Length: ");
             Utf8Formatter.TryFormat(call.Body.Length, buffer[at..], out var digits);
             at += digits;
             Put(buffer, ref at, "\r\n\r\n");
@@ -121,6 +114,13 @@ public sealed class Http1Connection : IDisposable
             Put(buffer, ref at, call.Method == HttpMethod.Get ? "\r\n" : "Content-Length: 0\r\n\r\n");
         }
         return at;
+    }
+
+    private static void Header(Span<byte> buffer, ref int at, string nameAndColon, string value)
+    {
+        Put(buffer, ref at, nameAndColon);
+        Put(buffer, ref at, value);
+        Put(buffer, ref at, "\r\n");
     }
 
     private static void Put(Span<byte> buffer, ref int at, string ascii) => at += Encoding.ASCII.GetBytes(ascii, buffer[at..]);
