@@ -21,7 +21,7 @@ public sealed class AddressClient(EndPoint server, IPAddress? local, ReadOnlyMem
 {
     private readonly SemaphoreSlim _free = new(connections, connections);
     private readonly ConcurrentStack<Http1Connection> _idle = new();
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>The <c>Host</c> header line every request carries.</summary>
     public static ReadOnlyMemory<byte> HostHeader(Uri target) => Encoding.ASCII.GetBytes($"Host: {target.Authority}\r\n");

@@ -50,7 +50,7 @@ public sealed class Progress(Recorder recorder, double targetRate, long total, T
         var elapsed = (Stopwatch.GetTimestamp() - recorder.StartTimestamp) / (double)Stopwatch.Frequency;
         var seconds = recorder.Timeline();
         var last = seconds.Count >= 2 ? seconds[^2] : null; // the last whole second
-        var answers = recorder.Operations.SelectMany(o => o.Outcomes).GroupBy(p => p.Key).Select(g => (g.Key, Count: g.Sum(p => p.Value)))
+        var answers = recorder.Operations.SelectMany(o => o.Outcomes).GroupBy(p => p.Key).Select(g => (g.Key, Count: g.Sum(p => p.Value.Count)))
             .OrderByDescending(p => p.Count).Take(4).Select(p => string.Create(c, $"{p.Key}:{p.Count}"));
         var errors = recorder.Operations.Sum(o => o.Errors);
         return string.Create(c, $"[{elapsed,5:0}s] sent {recorder.ArrivalsSent}/{total} ({sentLastSecond}/s, target {targetRate}/s) answered {recorder.ArrivalsAnswered} " +

@@ -33,10 +33,11 @@ public sealed class OperationStats(string name)
     /// share, comparable with what wrk or hey print.</summary>
     public Histogram ServiceTime { get; } = new();
 
-    public ConcurrentDictionary<string, long> Outcomes { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Latency by answer: a flash sale's tail is its winners' (201, 202) or its refusals' (409), not both.</summary>
-    public ConcurrentDictionary<string, Histogram> OutcomeLatency { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The latency of each answer (its count is how many): a flash sale's tail is its winners'
+    /// (201, 202) or its refusals' (409), not both.
+    /// </summary>
+    public ConcurrentDictionary<string, Histogram> Outcomes { get; } = new(StringComparer.Ordinal);
 
     private long _errors;
     private long _unanswered;
@@ -50,9 +51,7 @@ public sealed class OperationStats(string name)
     {
         Latency.Record(latencyMicros);
         ServiceTime.Record(serviceMicros);
-        var label = outcome.Label;
-        Outcomes.AddOrUpdate(label, 1, static (_, n) => n + 1);
-        OutcomeLatency.GetOrAdd(label, static _ => new Histogram(significantDigits: 2)).Record(latencyMicros);
+        Outcomes.GetOrAdd(outcome.Label, static _ => new Histogram(significantDigits: 2)).Record(latencyMicros);
         if (unexpected)
         {
             Interlocked.Increment(ref _errors);

@@ -91,8 +91,8 @@ public sealed record Report(
     {
         var operations = recorder.Operations.Where(o => o.Latency.Count > 0)
             .Select(o => new OperationReport(o.Name, o.Latency.Count, o.Errors, LatencySummary.Of(o.Latency), LatencySummary.Of(o.ServiceTime),
-                o.Outcomes.OrderByDescending(p => p.Value).ToDictionary(p => p.Key, p => p.Value),
-                o.OutcomeLatency.ToDictionary(p => p.Key, p => LatencySummary.Of(p.Value))))
+                o.Outcomes.OrderByDescending(p => p.Value.Count).ToDictionary(p => p.Key, p => p.Value.Count),
+                o.Outcomes.ToDictionary(p => p.Key, p => LatencySummary.Of(p.Value))))
             .ToList();
         var requests = operations.Sum(o => o.Requests);
         var errors = operations.Sum(o => o.Errors);
