@@ -149,7 +149,11 @@ public sealed partial class OrderWriter(
         return (position, (long)Math.Ceiling(position * Volatile.Read(ref _msPerOrder)));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The loop runs on its own thread (<see cref="LoopThread"/>), not queued behind the requests.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        LoopThread.Run("Seckill order writer", () => WriteBatchesAsync(stoppingToken));
+
+    private async Task WriteBatchesAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
         var batch = new List<PendingOrder>(_options.BatchSize);
