@@ -18,7 +18,8 @@ public sealed class LoopThreadTests
             {
                 seen.Add(Thread.CurrentThread.Name);
                 channel.Reader.TryRead(out _);
-                await Task.Delay(1);
+                // Completed on a pool thread: the continuation is posted back all the same.
+                await Task.Run(static () => { });
                 seen.Add(Thread.CurrentThread.Name);
                 await Task.Yield();
                 seen.Add(Thread.CurrentThread.Name);
