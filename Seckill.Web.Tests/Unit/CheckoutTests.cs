@@ -60,7 +60,7 @@ public class CheckoutTests
             // Its meters are made and never read: no exporter listens in this test.
             var meters = new ServiceCollection().AddMetrics().BuildServiceProvider()
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, meters, NullLogger<OrderWriter>.Instance);
+            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, meters, new WriterThreads(new LoopThread("test order writer"), null), NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
                 new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false })), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));

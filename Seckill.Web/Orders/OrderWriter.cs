@@ -24,7 +24,7 @@ namespace Seckill.Web.Orders;
 /// </remarks>
 public sealed partial class OrderWriter(
     IOrderStore store, IShardRouter shards, Restock restock, IOrderEvents events, IOptions<OrderOptions> options, IMeterFactory meters,
-    ILogger<OrderWriter> log)
+    WriterThreads threads, ILogger<OrderWriter> log)
     : BackgroundService
 {
     private static readonly UnboundedChannelOptions QueueOptions = new() { SingleReader = true, SingleWriter = false };
@@ -149,9 +149,8 @@ public sealed partial class OrderWriter(
         return (position, (long)Math.Ceiling(position * Volatile.Read(ref _msPerOrder)));
     }
 
-    /// <summary>The loop runs on its own thread (<see cref="LoopThread"/>), not queued behind the requests.</summary>
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        LoopThread.Run("Seckill order writer", () => WriteBatchesAsync(stoppingToken));
+    /// <summary>The loop runs on its own thread (<see cref="WriterThreads"/>), not queued behind the requests.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => threads.Orders.Run(() => WriteBatchesAsync(stoppingToken));
 
     private async Task WriteBatchesAsync(CancellationToken stoppingToken)
     {

@@ -16,7 +16,7 @@ namespace Seckill.Web.Orders;
 /// A batch takes one of the buyers' <see cref="DatabaseSlots"/> like any buyer's call. A graceful
 /// stop writes what is queued before the host stops.
 /// </remarks>
-public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOptions<OrderOptions> options) : BackgroundService
+public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOptions<OrderOptions> options, WriterThreads threads) : BackgroundService
 {
     private readonly Channel<QueuedChange> _queue = Channel.CreateUnbounded<QueuedChange>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>
@@ -49,7 +49,11 @@ public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOp
         return base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>With SQLite the loop runs on the order writer's thread, and the two never meet at its write lock (<see cref="WriterThreads"/>).</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        threads.Payments is { } thread ? thread.Run(WriteBatchesAsync) : WriteBatchesAsync();
+
+    private async Task WriteBatchesAsync()
     {
         var reader = _queue.Reader;
         var batch = new List<QueuedChange>(_batchSize);

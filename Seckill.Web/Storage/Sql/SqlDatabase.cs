@@ -40,6 +40,12 @@ public abstract class SqlDatabase
     /// </summary>
     public abstract Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether every write transaction takes one lock of the whole database (SQLite), rather than
+    /// locks of the rows it changes (MySQL): writers then gain by taking turns (<c>Orders/WriterThreads</c>).
+    /// </summary>
+    public virtual bool HasOneWriteLock => false;
+
     /// <summary>Appended to a SELECT of rows the transaction is about to change (row lock where the database has them).</summary>
     public abstract string ForUpdate { get; }
 

@@ -150,6 +150,8 @@ public sealed class SqliteDatabase : SqlDatabase
     public override Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
+    public override bool HasOneWriteLock => true;
+
     public override string ForUpdate => "";
 
     // SQLITE_CONSTRAINT; the orders table's only constraints an insert can break are the
