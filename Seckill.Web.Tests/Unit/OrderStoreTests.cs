@@ -157,6 +157,42 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchOfChangesJudgesEachOnTheOrderAsTheChangesBeforeItLeftIt()
+    {
+        var sale = await SaleAsync(10);
+        var other = await SaleAsync(10);
+        await WriteAsync(For(sale, 1, 1), For(sale, 2, 2), For(other, 4, 4, quantity: 2));
+        // Its deadline passed before anyone paid.
+        await _orders.WriteAsync([For(sale, 3, 3)], TimeSpan.FromHours(-1), CancellationToken.None);
+
+        var results = await _orders.ChangeAsync(
+        [
+            new(1, OrderChangeKind.Pay, 1),
+            new(1, OrderChangeKind.Pay, 1), // a double click
+            new(1, OrderChangeKind.Cancel, 1),
+            new(2, OrderChangeKind.Pay, 99), // someone else's
+            new(2, OrderChangeKind.Cancel, 2),
+            new(2, OrderChangeKind.Pay, 2),
+            new(3, OrderChangeKind.Pay, 3),
+            new(4, OrderChangeKind.Pay, null), // an admin
+            new(999, OrderChangeKind.Cancel, 1),
+        ], CancellationToken.None);
+
+        Assert.Equal(
+            [PaymentOutcome.Paid, PaymentOutcome.AlreadyPaid, PaymentOutcome.NotFound, PaymentOutcome.Cancelled, PaymentOutcome.Expired, PaymentOutcome.Paid],
+            new[] { 0, 1, 3, 5, 6, 7 }.Select(i => results[i].Payment));
+        Assert.Equal([CancelOutcome.Paid, CancelOutcome.Cancelled, CancelOutcome.NotFound], new[] { 2, 4, 8 }.Select(i => results[i].Cancel));
+        // The orders that ended hand their units back; the others do not.
+        Assert.Equal([2L, 3L], results.Where(r => r.Ended is not null).Select(r => r.Ended!.Value.OrderId));
+
+        Assert.Equal(["paid", "cancelled", "expired", "paid"],
+            await Task.WhenAll(new long[] { 1, 2, 3, 4 }.Select(async id => (await _orders.FindAsync(id, CancellationToken.None))!.Status)));
+        var counts = await _orders.CountAsync(sale.Id, CancellationToken.None);
+        Assert.Equal((1L, 1L, 1L, 1L), (counts.Sold, counts.Paid, counts.Cancelled, counts.Expired));
+        Assert.Equal((2L, 2L), ((await _orders.CountAsync(other.Id, CancellationToken.None)).Sold, (await _orders.CountAsync(other.Id, CancellationToken.None)).Paid));
+    }
+
+    [Fact]
     public async Task TheDeadlineRunsFromTheCommitWhenTheWriteWasLate()
     {
         var sale = await SaleAsync(10);

@@ -178,62 +178,75 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
         {
             var sql = new Sql(connection, transaction, cancellationToken);
+            var now = time.GetUtcNow();
             // The batch's sales first, in id order, as the expiry job takes them: ending an order
             // (cancelled, or expired on a late payment) updates its sale's row, and two batches,
-            // or a batch and the job, taking sale rows in different orders would deadlock.
+            // or a batch and the job, taking sale rows in different orders would deadlock. Then
+            // the orders, all in one statement: sale rows before order rows, as the order
+            // writer's guarded update then insert takes them.
             var orderIds = changes.Select(change => change.OrderId).Distinct().ToList();
             foreach (var saleId in await sql.QueryAsync<long>("SELECT DISTINCT sale_id FROM orders WHERE id IN @orderIds ORDER BY sale_id", new { orderIds }))
             {
                 await LockSaleAsync(sql, saleId);
             }
+            var orders = (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id IN @orderIds{db.ForUpdate}", new { orderIds }))
+                .ToDictionary(order => order.Id);
+
+            // Judged in the batch's order, each change on the row as the ones before it left it (a
+            // double click pays once, then finds the order paid). The payments are written in one
+            // statement at the end: a batch of 100 took 400 statements one by one, each a round
+            // trip to MySQL (BENCHMARKS.md section 20).
+            var paid = new List<long>();
             var results = new OrderChangeResult[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
                 var (orderId, kind, buyerId) = changes[i];
-                if (kind == OrderChangeKind.Pay)
-                {
-                    var (outcome, expired) = await PayAsync(sql, orderId, buyerId);
-                    results[i] = new OrderChangeResult(outcome, default, expired);
-                }
-                else
-                {
-                    var (outcome, cancelled) = await CancelAsync(sql, orderId, buyerId);
-                    results[i] = new OrderChangeResult(default, outcome, cancelled);
-                }
+                // Someone else's order is not found, as an order lookup would say.
+                var order = orders.GetValueOrDefault(orderId) is { } row && (buyerId is null || row.UserId == buyerId) ? row : null;
+                results[i] = kind == OrderChangeKind.Pay ? await PayAsync(sql, order, paid, now) : await CancelAsync(sql, order, now);
+            }
+            if (paid.Count > 0)
+            {
+                await sql.ExecuteAsync("UPDATE orders SET status = 'paid', updated_at = @now WHERE id IN @paid", new { now = now.ToUnixTimeMilliseconds(), paid });
             }
             return results;
         }, cancellationToken);
 
-    private async Task<(PaymentOutcome Outcome, EndedOrder? Expired)> PayAsync(Sql sql, long orderId, long? buyerId)
+    /// <summary>Pays <paramref name="order"/> (added to <paramref name="paid"/>, written by the caller), or says why not.</summary>
+    private static async Task<OrderChangeResult> PayAsync(Sql sql, OrderRow? order, List<long> paid, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
-        var order = await LockedOrderAsync(sql, orderId, buyerId);
-        return order?.Status switch
+        var outcome = order?.Status switch
         {
-            null => (PaymentOutcome.NotFound, null),
-            OrderStatus.Paid => (PaymentOutcome.AlreadyPaid, null),
-            OrderStatus.Cancelled => (PaymentOutcome.Cancelled, null),
-            OrderStatus.Expired => (PaymentOutcome.Expired, null),
-            OrderStatus.Failed => (PaymentOutcome.Failed, null),
-            // Too late: this call expires the order itself, so pay and expiry have one outcome.
-            _ when order.PayBy <= now.ToUnixTimeMilliseconds() => (PaymentOutcome.Expired, await EndAsync(sql, order, OrderStatus.Expired, now)),
-            _ => (await SetPaidAsync(sql, orderId, now), null),
+            null => PaymentOutcome.NotFound,
+            OrderStatus.Paid => PaymentOutcome.AlreadyPaid,
+            OrderStatus.Cancelled => PaymentOutcome.Cancelled,
+            OrderStatus.Expired => PaymentOutcome.Expired,
+            OrderStatus.Failed => PaymentOutcome.Failed,
+            _ => PaymentOutcome.Paid,
         };
+        if (outcome != PaymentOutcome.Paid)
+        {
+            return new(outcome, default, null);
+        }
+        if (order!.PayBy <= now.ToUnixTimeMilliseconds())
+        {
+            // Too late: this call expires the order itself, so pay and expiry have one outcome.
+            return new(PaymentOutcome.Expired, default, await EndAsync(sql, order, OrderStatus.Expired, now));
+        }
+        order.Status = OrderStatus.Paid;
+        paid.Add(order.Id);
+        return new(PaymentOutcome.Paid, default, null);
     }
 
-    private async Task<(CancelOutcome Outcome, EndedOrder? Cancelled)> CancelAsync(Sql sql, long orderId, long? buyerId)
+    private static async Task<OrderChangeResult> CancelAsync(Sql sql, OrderRow? order, DateTimeOffset now) => order?.Status switch
     {
-        var order = await LockedOrderAsync(sql, orderId, buyerId);
-        return order?.Status switch
-        {
-            null => (CancelOutcome.NotFound, null),
-            OrderStatus.Cancelled => (CancelOutcome.AlreadyCancelled, null),
-            OrderStatus.Paid => (CancelOutcome.Paid, null),
-            OrderStatus.Expired => (CancelOutcome.Expired, null),
-            OrderStatus.Failed => (CancelOutcome.Failed, null),
-            _ => (CancelOutcome.Cancelled, await EndAsync(sql, order, OrderStatus.Cancelled, time.GetUtcNow())),
-        };
-    }
+        null => new(default, CancelOutcome.NotFound, null),
+        OrderStatus.Cancelled => new(default, CancelOutcome.AlreadyCancelled, null),
+        OrderStatus.Paid => new(default, CancelOutcome.Paid, null),
+        OrderStatus.Expired => new(default, CancelOutcome.Expired, null),
+        OrderStatus.Failed => new(default, CancelOutcome.Failed, null),
+        _ => new(default, CancelOutcome.Cancelled, await EndAsync(sql, order, OrderStatus.Cancelled, now)),
+    };
 
     public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) =>
         db.InTransactionAsync<IReadOnlyList<EndedOrder>>(async (connection, transaction) =>
@@ -343,21 +356,6 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         await new Sql(connection, null, cancellationToken).ScalarAsync<long>("SELECT COUNT(*) FROM schema_version");
     }
 
-    // Locks are always taken sale row first, then order rows (as the order writer's guarded update
-    // then insert does): pay, cancel and expiry racing on one sale queue instead of deadlocking.
-    /// <summary>The order, locked with its sale; null if there is none, or it is not <paramref name="buyerId"/>'s (null: anyone's).</summary>
-    private async Task<OrderRow?> LockedOrderAsync(Sql sql, long orderId, long? buyerId)
-    {
-        // The buyer never changes, so checking it before the lock is as good as after.
-        if (await sql.ScalarAsync<long?>("SELECT sale_id FROM orders WHERE id = @orderId AND (@buyerId IS NULL OR user_id = @buyerId)", new { orderId, buyerId }) is not { } saleId)
-        {
-            return null;
-        }
-        await LockSaleAsync(sql, saleId);
-        return (await sql.QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id = @orderId{db.ForUpdate}", new { orderId }))
-            .SingleOrDefault();
-    }
-
     public Task<(IReadOnlyList<Order> Orders, long Total)> ListBySaleAsync(
         long saleId, string? status, long offset, int limit, CancellationToken cancellationToken) =>
         ListAsync(status is null ? "sale_id = @saleId" : "sale_id = @saleId AND status = @status", new { saleId, status, offset, limit }, cancellationToken);
@@ -376,13 +374,6 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
 
     private Task LockSaleAsync(Sql sql, long saleId) => sql.ScalarAsync<long?>($"SELECT id FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId });
 
-    private static async Task<PaymentOutcome> SetPaidAsync(Sql sql, long orderId, DateTimeOffset now)
-    {
-        await sql.ExecuteAsync("UPDATE orders SET status = 'paid', updated_at = @now WHERE id = @orderId",
-            new { now = now.ToUnixTimeMilliseconds(), orderId });
-        return PaymentOutcome.Paid;
-    }
-
     /// <summary>
     /// Ends an active order, in the caller's transaction: its units leave the sale's sold counter
     /// and go back to the pool in the same step, so none is ever in neither.
@@ -393,6 +384,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             new { status, now = now.ToUnixTimeMilliseconds(), order.Id });
         await sql.ExecuteAsync("UPDATE sales SET sold = sold - @Quantity WHERE id = @SaleId", new { order.Quantity, order.SaleId });
         await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @Quantity WHERE sale_id = @SaleId", new { order.Quantity, order.SaleId });
+        order.Status = status;
         return new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity, order.ShardId);
     }
 
