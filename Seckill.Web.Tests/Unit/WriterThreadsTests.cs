@@ -10,7 +10,7 @@ public sealed class WriterThreadsTests
     [Fact]
     public void WithSqliteThePaymentWriterRunsOnTheOrderWritersThread()
     {
-        var threads = WriterThreads.For(new SqliteDatabase(Path.Combine(Path.GetTempPath(), "never-opened.db")));
+        var threads = WriterThreads.For(new SqliteDatabase(Path.Combine(Path.GetTempPath(), "never-opened.db")).HasOneWriteLock);
 
         Assert.Same(threads.Orders, threads.Payments);
     }
@@ -18,7 +18,7 @@ public sealed class WriterThreadsTests
     [Fact]
     public void WithMySqlThePaymentWriterRunsOnThePool()
     {
-        var threads = WriterThreads.For(new MySqlDatabase("Server=127.0.0.1;Database=never_opened"));
+        var threads = WriterThreads.For(new MySqlDatabase("Server=127.0.0.1;Database=never_opened").HasOneWriteLock);
 
         Assert.NotNull(threads.Orders);
         Assert.Null(threads.Payments);

@@ -1,5 +1,4 @@
 using Seckill.Web.Http;
-using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Orders;
 
@@ -16,7 +15,6 @@ public static class OrdersSetup
         services.AddApiJson(OrdersJson.Default);
         services.AddSingleton<DatabaseSlots>();
         services.AddSingleton<OrderLifecycle>();
-        services.AddSingleton(provider => WriterThreads.For(provider.GetRequiredService<SqlDatabase>()));
         services.AddSingleton<OrderWriter>();
         services.AddSingleton<PaymentWriter>();
         services.AddSingleton<ReservationReplay>();

@@ -1,5 +1,3 @@
-using Seckill.Web.Storage.Sql;
-
 namespace Seckill.Web.Orders;
 
 /// <summary>
@@ -13,12 +11,14 @@ namespace Seckill.Web.Orders;
 /// SQLite's busy handler (it retries after 1, 2, 5, 10 ms…): the order writer spent a third of a
 /// sale's selling seconds there while half the winners paid (BENCHMARKS.md section 20). MySQL's
 /// transactions overlap and their continuations would only queue behind each other on one thread.
+/// The storage, which knows its database, registers them (<c>Storage/StorageSetup</c>).
 /// </remarks>
 public sealed record WriterThreads(LoopThread Orders, LoopThread? Payments)
 {
-    public static WriterThreads For(SqlDatabase database)
+    /// <param name="oneWriteLock">Whether every write transaction takes the whole database's one lock (SQLite).</param>
+    public static WriterThreads For(bool oneWriteLock)
     {
         var orders = new LoopThread("Seckill order writer");
-        return new(orders, database.HasOneWriteLock ? orders : null);
+        return new(orders, oneWriteLock ? orders : null);
     }
 }

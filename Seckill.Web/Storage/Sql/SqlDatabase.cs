@@ -42,7 +42,7 @@ public abstract class SqlDatabase
 
     /// <summary>
     /// Whether every write transaction takes one lock of the whole database (SQLite), rather than
-    /// locks of the rows it changes (MySQL): writers then gain by taking turns (<c>Orders/WriterThreads</c>).
+    /// locks of the rows it changes (MySQL): writers then gain by taking turns (<see cref="Orders.WriterThreads"/>).
     /// </summary>
     public virtual bool HasOneWriteLock => false;
 
