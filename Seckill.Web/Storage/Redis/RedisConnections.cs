@@ -87,14 +87,10 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
         // connection), blocking a thread while the reply's continuation waits for another
         // (StackExchange.Redis 3 completes replies on the thread pool). On a busy instance that
         // took longer than the client's 5 s default and failed a start (JobServer's recurring
-        // jobs, a CI run on 2 cores). Unless the connection string says otherwise. The async
-        // timeout follows the sync one unless set: it stays where it was, so that a buyer whose
-        // shard is cut off is still answered 503 after 5 s, not 30.
+        // jobs, a CI run on 2 cores). Unless the connection string says otherwise.
         if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
         {
-            var asyncTimeout = config.AsyncTimeout;
             config.SyncTimeout = SyncTimeoutMs;
-            config.AsyncTimeout = asyncTimeout;
         }
         try
         {
