@@ -58,22 +58,6 @@ public sealed class ClusteredStartupTests
     }
 
     [Fact]
-    public async Task HangfiresSynchronousRedisCallsWaitLongerThanTheClientsDefault()
-    {
-        // A busy instance ran a start's recurring-job registration past StackExchange.Redis's 5 s.
-        using var factory = new SeckillFactory(store: new TestStore(StorageMode.Clustered));
-        await factory.CreateSaleAsync(stock: 1);
-        var redis = factory.Get<RedisConnections>();
-
-        Assert.Equal(RedisConnections.SyncTimeoutMs, redis.PoolMultiplexer.TimeoutMilliseconds);
-
-        // An operator's own setting stands.
-        using var own = new RedisConnections(new RedisSettings(factory.Store.Settings["Redis:Pool"]! + ",syncTimeout=7000", factory.Store.Settings["Redis:Shard"]!, ShardId: 99));
-        await own.ConnectAsync(await factory.Get<Seckill.Web.Storage.MySql.MySqlDatabase>().ClusterIdAsync(CancellationToken.None));
-        Assert.Equal(7000, own.PoolMultiplexer.TimeoutMilliseconds);
-    }
-
-    [Fact]
     public async Task AStockReturnAnnouncedByAnotherInstanceClearsTheSoldOutFlagHere()
     {
         using var factory = new SeckillFactory(store: new TestStore(StorageMode.Clustered));

@@ -74,24 +74,12 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
         _poolDatabase = _pool.GetDatabase();
     }
 
-    /// <summary>How long a synchronous call (Hangfire's) waits for Redis unless the connection string sets <c>syncTimeout</c>.</summary>
-    public const int SyncTimeoutMs = 30_000;
-
     private static async Task<ConnectionMultiplexer> ConnectAsync(string key, string configuration)
     {
         var config = ConfigurationOptions.Parse(configuration);
         // Only the first connection: a Redis that is not there fails the start. Reconnecting
         // after a later restart is automatic either way.
         config.AbortOnConnectFail = true;
-        // Our calls are async; Hangfire's Redis storage calls synchronously (on the pool's
-        // connection), blocking a thread while the reply's continuation waits for another
-        // (StackExchange.Redis 3 completes replies on the thread pool). On a busy instance that
-        // took longer than the client's 5 s default and failed a start (JobServer's recurring
-        // jobs, a CI run on 2 cores). Unless the connection string says otherwise.
-        if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.SyncTimeout = SyncTimeoutMs;
-        }
         try
         {
             return await ConnectionMultiplexer.ConnectAsync(config);
