@@ -1,6 +1,5 @@
 using Hangfire;
 using Hangfire.Common;
-using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
 
@@ -17,26 +16,23 @@ namespace Seckill.Web.Jobs;
 /// than with Hangfire's <c>AddHangfireServer</c> so that it uses this host's services (activator,
 /// storage) and not Hangfire's process-wide defaults: tests run many hosts in one process.
 /// </remarks>
-public sealed partial class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance, ILogger<JobServer> log)
+public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance, ILogger<RecurringJobs> log)
     : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Resolved here, not in the constructor: hosted services are all constructed before the
         // first starts, and the job storage needs the storage's startup done. Hangfire's own
         // configuration first (its log goes to this host's logging, see HangfireLogs).
         services.GetRequiredService<IGlobalConfiguration>();
         var storage = services.GetRequiredService<JobStorage>();
-        var recurring = services.GetRequiredService<IRecurringJobManager>();
         var shardId = services.GetRequiredService<IShardRouter>().Local.Id;
-        AddOrUpdate<ExpireJob>(recurring, ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Value.Expire, job => job.RunAsync(CancellationToken.None));
-        AddOrUpdate<RebalanceJob>(recurring, RebalanceJob.Id, "default", nameof(JobsOptions.Rebalance), options.Value.Rebalance, job => job.RunAsync(CancellationToken.None));
-        AddOrUpdate<ReclaimJob>(recurring, ReclaimJob.Id, "default", nameof(JobsOptions.Reclaim), options.Value.Reclaim, job => job.RunAsync(CancellationToken.None));
-        // Each shard's reconcile runs on its own instance: the queue only that instance serves.
-        AddOrUpdate<ReconcileJob>(recurring, ReconcileJob.IdOf(shardId), ReconcileJob.QueueOf(shardId), nameof(JobsOptions.Reconcile), options.Value.Reconcile,
-            job => job.RunAsync(CancellationToken.None));
+        var recurring = new RecurringJobs(services.GetRequiredService<IRecurringJobManager>(), options.Value, log);
+        // Hangfire registers synchronously: on a thread of its own, so that the wait for the
+        // storage's replies does not also hold one of the thread-pool threads that complete them.
+        await Task.Factory.StartNew(() => recurring.Register(shardId), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             ServerName = $"seckill-{instance.Value.InstanceId}-{Environment.ProcessId}",
@@ -48,31 +44,7 @@ public sealed partial class JobServer(IServiceProvider services, IOptions<JobsOp
             FilterProvider = new JobFilterProviderCollection(services.GetRequiredService<IJobFilterProvider>(),
                 new JobFilterCollection { services.GetRequiredService<JobMetrics>() }),
         }, storage, []);
-        return Task.CompletedTask;
     }
-
-    private void AddOrUpdate<TJob>(IRecurringJobManager recurring, string id, string queue, string setting, string cron, System.Linq.Expressions.Expression<Func<TJob, Task>> run)
-    {
-        try
-        {
-            recurring.AddOrUpdate(id, Job.FromExpression(run, queue), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidOperationException($"{JobsOptions.Section}:{setting} is not a valid cron expression: {e.Message}", e);
-        }
-        catch (DistributedLockTimeoutException e)
-        {
-            // The job's lock in the shared storage is held by an instance killed while holding
-            // it (it expires by itself later; README "Jobs"). The registration made before stands,
-            // and its scheduler runs it: an instance must not fail to start for that.
-            LogRegistrationSkipped(e, id);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Recurring job {JobId} not registered again: its lock is held (by an instance killed while holding it?); the registration already stored stands")]
-    private partial void LogRegistrationSkipped(Exception e, string jobId);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
