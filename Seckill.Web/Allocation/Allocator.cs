@@ -110,6 +110,13 @@ public sealed partial class Allocator(
             {
                 moved = await FromOtherShardsAsync(lane, target, needed, wanted);
             }
+            if (moved == 0)
+            {
+                // Nothing in the pool or to spare elsewhere: units still on their way (a top-up or
+                // a rebalance whose mover has taken them and not yet landed them) are landed now, by
+                // this buyer, rather than counted as sold (NoStrandedStockTests).
+                moved = await mover.LandInTransitAsync(lane.SaleId);
+            }
             // Units came, or the buyer's shard is now the end game's: either way, look again.
             if (moved > 0 || lane.ShardFor(shards.Local.Id) != target)
             {

@@ -69,8 +69,11 @@ public sealed class StockMover(IStockPool pool, IShardRouter shards, IdGenerator
         return sent;
     }
 
-    /// <summary>Finishes a move found half done (its mover died or is slow: every step is safe to repeat).</summary>
-    public async ValueTask ResumeAsync(Transfer transfer)
+    /// <summary>
+    /// Finishes a move found half done (its mover died or is slow: every step is safe to repeat);
+    /// returns the units it landed (0: the source had sent nothing).
+    /// </summary>
+    public async ValueTask<long> ResumeAsync(Transfer transfer)
     {
         if (!transfer.Withdrawn)
         {
@@ -78,11 +81,29 @@ public sealed class StockMover(IStockPool pool, IShardRouter shards, IdGenerator
             await pool.MarkWithdrawnAsync(transfer.SaleId, transfer.TransferId, sent);
             if (sent == 0)
             {
-                return;
+                return 0;
             }
             transfer = transfer with { Units = sent, Withdrawn = true };
         }
         await LandAsync(transfer);
+        return transfer.Units;
+    }
+
+    /// <summary>
+    /// Finishes every move of the sale still on its way, whoever started it; returns the units landed.
+    /// For a buyer about to be told sold out: units that left the pool or a shard and have not
+    /// arrived are not sold, and a mover slowed down (a busy machine, a slow store) must not make
+    /// them look sold for as long as it takes.
+    /// </summary>
+    /// <exception cref="StockUnavailableException">A store of a move did not answer: the move stays on its way.</exception>
+    public async ValueTask<long> LandInTransitAsync(long saleId)
+    {
+        long landed = 0;
+        foreach (var transfer in await pool.ListInTransitAsync(saleId))
+        {
+            landed += await ResumeAsync(transfer);
+        }
+        return landed;
     }
 
     /// <summary>
