@@ -12,12 +12,14 @@ using Seckill.Web.Security;
 namespace Seckill.Web.Ops;
 
 /// <summary>What the rehearsal sale came to.</summary>
-public sealed record RehearsalResult(int Buyers, int Orders, int Paid, int SoldOut);
+/// <param name="OnTheServers">The twin sold on the instance's servers (clustered), not in process.</param>
+public sealed record RehearsalResult(int Buyers, int Orders, int Paid, int SoldOut, bool OnTheServers);
 
 /// <summary>
 /// The private twin of <see cref="StartupRehearsal"/>: a host of the same features with none of
 /// the instance's settings (no environment variables, no connection strings: in-process stock and
-/// a SQLite file in a temporary folder, a signing key of its own, no logs), and the flash sale it
+/// a SQLite file in a temporary folder, a signing key of its own, no logs; clustered, the place on
+/// the instance's servers that <see cref="IRehearsalPlace"/> made for it), and the flash sale it
 /// is put through over HTTP on loopback, as buyers would: every buyer reads the sale and tries to
 /// buy once, the winners follow their order until it is written and every other one pays.
 /// </summary>
@@ -26,13 +28,17 @@ public static class RehearsalTwin
     /// <summary>Concurrent buyers: enough that the order writer's batches hold many orders, as in a sale.</summary>
     private const int Concurrency = 32;
 
-    public static async Task<RehearsalResult> RunAsync(RehearsalOptions options, TwinComposition composition, CancellationToken cancellationToken)
+    /// <param name="place">Clustered: where on the instance's servers the twin sells (null: in process).</param>
+    public static async Task<RehearsalResult> RunAsync(RehearsalOptions options, TwinComposition composition, IRehearsalPlace? place,
+        CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("seckill-rehearsal-");
         WebApplication? twin = null;
+        IReadOnlyDictionary<string, string?>? servers = null;
         try
         {
-            twin = Build(folder.FullName, composition);
+            servers = place is null ? null : await place.OpenAsync(cancellationToken);
+            twin = Build(folder.FullName, composition, servers);
             await twin.StartAsync(cancellationToken);
             var address = twin.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var issuer = twin.Services.GetRequiredService<TokenIssuer>();
@@ -40,19 +46,11 @@ public static class RehearsalTwin
             http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Seckill-Rehearsal", "1"));
             var result = await SellAsync(http, issuer, options, cancellationToken);
             await WhileTheRuntimeCompilesAsync(cancellationToken);
-            return result;
+            return result with { OnTheServers = servers is not null };
         }
         finally
         {
-            // Stopped even when the rehearsal failed or ran out of time (a host stops only what it started).
-            if (twin is not null)
-            {
-                using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-                {
-                    await twin.StopAsync(stopping.Token);
-                }
-                await twin.DisposeAsync();
-            }
+            await EndAsync(twin, servers is null ? null : place);
             // The twin's pooled connections hold its file open.
             SqliteConnection.ClearAllPools();
             try
@@ -66,7 +64,41 @@ public static class RehearsalTwin
         }
     }
 
-    private static WebApplication Build(string folder, TwinComposition composition)
+    /// <summary>
+    /// Stops the twin, removes what it left on the servers (clustered) while its connections are
+    /// still open, and disposes it; each step even when the one before failed or ran out of time.
+    /// </summary>
+    private static async Task EndAsync(WebApplication? twin, IRehearsalPlace? place)
+    {
+        try
+        {
+            if (twin is not null)
+            {
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await twin.StopAsync(stopping.Token);
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (place is not null)
+                {
+                    using var removing = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await place.RemoveAsync(twin?.Services, removing.Token);
+                }
+            }
+            finally
+            {
+                if (twin is not null)
+                {
+                    await twin.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    private static WebApplication Build(string folder, TwinComposition composition, IReadOnlyDictionary<string, string?>? servers)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -86,6 +118,11 @@ public static class RehearsalTwin
             ["RateLimits:PerIp:PermitsPerSecond"] = "10000000",
             ["RateLimits:PerIp:Burst"] = "10000000",
         });
+        if (servers is not null)
+        {
+            // Clustered: the place the instance's storage made for it on the same servers.
+            builder.Configuration.AddInMemoryCollection(servers);
+        }
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         composition.Features(builder);
@@ -131,7 +168,7 @@ public static class RehearsalTwin
         {
             throw new InvalidOperationException($"The rehearsal sale of {options.Stock} units to {options.Buyers} buyers made {orders} orders.");
         }
-        return new RehearsalResult(options.Buyers, orders, paid, soldOut);
+        return new RehearsalResult(options.Buyers, orders, paid, soldOut, OnTheServers: false);
     }
 
     private static async Task<long> CreateSaleAsync(HttpClient http, TokenIssuer issuer, int stock, CancellationToken cancellationToken)

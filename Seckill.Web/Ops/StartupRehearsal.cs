@@ -38,12 +38,15 @@ public sealed class RehearsalOptions
 /// seconds, for the whole winners' path (reservation, order writer, confirmation, polls,
 /// payments): 2,210 methods and 1.47 s of JIT time in the sale's first 4 s, measured with
 /// <c>dotnet-counters</c> (BENCHMARKS.md section 14). Compiled code belongs to the process, so
-/// what the twin runs is ready for the instance. Paths that only the cluster runs (the Redis
-/// shards, MySQL) are not rehearsed: the twin touches no server.
+/// what the twin runs is ready for the instance. A clustered instance's twin is clustered too, on
+/// the instance's own servers in a place of its own (<see cref="IRehearsalPlace"/>): the paths that
+/// wait for Redis and MySQL are compiled there and not in the first second of the first sale, where
+/// they tipped clustered sales into collapse (BENCHMARKS.md section 21).
 /// A rehearsal that fails or times out is logged and the instance starts anyway: it only makes
 /// the first sale faster, and must never keep an instance from serving.
 /// </remarks>
-public sealed partial class StartupRehearsal(IOptions<RehearsalOptions> options, TwinComposition composition, ILogger<StartupRehearsal> log) : IHostedService
+public sealed partial class StartupRehearsal(IOptions<RehearsalOptions> options, TwinComposition composition, ILogger<StartupRehearsal> log,
+    IRehearsalPlace? place = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -57,8 +60,9 @@ public sealed partial class StartupRehearsal(IOptions<RehearsalOptions> options,
         timeout.CancelAfter(TimeSpan.FromSeconds(settings.TimeoutSeconds));
         try
         {
-            var sale = await RehearsalTwin.RunAsync(settings, composition, timeout.Token);
-            LogRehearsed(sale.Buyers, sale.Orders, sale.Paid, sale.SoldOut, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var sale = await RehearsalTwin.RunAsync(settings, composition, place, timeout.Token);
+            LogRehearsed(sale.OnTheServers ? "on the instance's servers" : "in process", sale.Buyers, sale.Orders, sale.Paid, sale.SoldOut,
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -68,8 +72,8 @@ public sealed partial class StartupRehearsal(IOptions<RehearsalOptions> options,
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rehearsed the purchase path on a private twin in {ElapsedMs} ms: {Buyers} buyers, {Orders} orders, {Paid} paid, {SoldOut} told sold out")]
-    private partial void LogRehearsed(int buyers, int orders, int paid, int soldOut, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rehearsed the purchase path on a private twin {Where} in {ElapsedMs} ms: {Buyers} buyers, {Orders} orders, {Paid} paid, {SoldOut} told sold out")]
+    private partial void LogRehearsed(string where, int buyers, int orders, int paid, int soldOut, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The startup rehearsal failed after {ElapsedMs} ms; starting anyway (the first sale compiles the purchase path)")]
     private partial void LogRehearsalFailed(Exception e, long elapsedMs);

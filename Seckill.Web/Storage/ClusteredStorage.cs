@@ -47,6 +47,8 @@ public static class ClusteredStorage
         services.AddSingleton<IInstanceRegistry, RedisInstanceRegistry>();
         services.AddSingleton<IClusterChannel, RedisClusterChannel>();
         services.AddSingleton<IJobStorageSource, RedisJobStorage>();
+        // The startup rehearsal sells on these servers too, in a database and namespace of its own.
+        services.AddSingleton<Ops.IRehearsalPlace, ClusteredRehearsalPlace>();
 
         // Before anything else: schema and connections.
         services.AddHostedService<ClusteredStorageStartup>();

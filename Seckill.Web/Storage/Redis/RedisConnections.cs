@@ -90,6 +90,40 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes every key of this cluster (<see cref="KeyPrefix"/>) from both Redis; returns how many.
+    /// Only for the startup rehearsal's twin, whose cluster is its own and ends with the rehearsal
+    /// (<see cref="ClusteredRehearsalPlace"/>).
+    /// </summary>
+    public async Task<long> DeleteClusterKeysAsync()
+    {
+        if (KeyPrefix.Length == 0)
+        {
+            return 0;
+        }
+        long deleted = 0;
+        foreach (var (connection, database) in new[] { (_shard, _shardDatabase), (_pool, _poolDatabase) })
+        {
+            if (connection is null || database is null)
+            {
+                continue;
+            }
+            foreach (var server in connection.GetServers().Where(server => server.IsConnected && !server.IsReplica))
+            {
+                var keys = new List<RedisKey>();
+                await foreach (var key in server.KeysAsync(database.Database, KeyPrefix + "*", pageSize: 1000))
+                {
+                    keys.Add(key);
+                }
+                foreach (var chunk in keys.Chunk(1000))
+                {
+                    deleted += await database.KeyDeleteAsync(chunk);
+                }
+            }
+        }
+        return deleted;
+    }
+
     private static InvalidOperationException NotConnected() => new("Redis is not connected yet: the clustered storage's startup connects it before the first request.");
 
     public void Dispose()

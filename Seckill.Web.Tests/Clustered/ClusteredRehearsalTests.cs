@@ -1,0 +1,67 @@
+using System.Net;
+using MySqlConnector;
+using Seckill.Web.Tests.Infrastructure;
+using StackExchange.Redis;
+using static Seckill.Web.Tests.Infrastructure.ProcessBuyers;
+
+namespace Seckill.Web.Tests.Clustered;
+
+/// <summary>
+/// A clustered instance rehearses its sale on the real servers (Storage/ClusteredRehearsalPlace): in
+/// a database of its own, under a cluster prefix of its own, and leaves nothing of it there — no
+/// database, no key, no sale — while the instance's own cluster is as if there had been no rehearsal.
+/// </summary>
+[Collection(ProcessClusters.Name)]
+public sealed class ClusteredRehearsalTests
+{
+    [Fact]
+    public async Task TheTwinSellsOnTheInstancesServersAndLeavesNothingThere()
+    {
+        using var store = new TestStore(StorageMode.Clustered);
+        var settings = SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
+        {
+            ["Rehearsal:Enabled"] = "true",
+            ["Rehearsal:Buyers"] = "300",
+            ["Rehearsal:Stock"] = "100",
+            ["Logging:LogLevel:Seckill.Web.Ops.StartupRehearsal"] = "Information",
+        });
+        using var service = await SeckillProcess.StartAsync(settings, store.DataDirectory);
+
+        // Ready means rehearsed: the hosted service finishes before the instance listens.
+        Assert.Contains("Rehearsed the purchase path on a private twin on the instance's servers", service.Log);
+        Assert.Contains("300 buyers, 100 orders, 50 paid, 200 told sold out", service.Log);
+
+        var database = new MySqlConnectionStringBuilder(store.Settings["ConnectionStrings:Mysql"]!).Database;
+        await using (var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null)))
+        {
+            await connection.OpenAsync();
+            await using var command = new MySqlCommand($"SHOW DATABASES LIKE '{database}\\_rehearsal\\_%'", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.False(await reader.ReadAsync(), "a rehearsal database was left on the server");
+        }
+        using var admin = service.ClientFor(1, admin: true);
+        Assert.Contains("\"total\":0", await admin.GetStringAsync("/api/admin/sales"));
+        var sale = await service.CreateSaleAsync(1);
+        using var buyers = Client(service);
+        var (status, _, _) = await BuyAsync(buyers, sale.Id, 1001);
+        Assert.True(status is HttpStatusCode.Created or HttpStatusCode.Accepted, $"the purchase: {status}");
+        Assert.Equal("sold_out", (await BuyAsync(buyers, sale.Id, 1002)).Code);
+
+        // Every key on both Redis is the instance's own cluster's (the twin's were under its own prefix).
+        string cluster;
+        await using (var connection = store.OpenDatabase() as MySqlConnection)
+        {
+            await using var command = new MySqlCommand("SELECT id FROM cluster", connection);
+            cluster = (string)(await command.ExecuteScalarAsync())!;
+        }
+        foreach (var key in new[] { "Redis:Shard", "Redis:Pool" })
+        {
+            var options = ConfigurationOptions.Parse(store.Settings[key]!);
+            options.AllowAdmin = true;
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+            var keys = redis.GetServers()[0].Keys(options.DefaultDatabase ?? 0, "*").Select(k => k.ToString()).ToList();
+            Assert.NotEmpty(keys);
+            Assert.All(keys, k => Assert.StartsWith($"seckill:{cluster}:", k));
+        }
+    }
+}
