@@ -9,8 +9,9 @@ namespace Seckill.Web.Tests.Promises;
 /// <summary>
 /// Units a mover has taken out of the pool and not yet landed on a shard are not sold: a buyer who
 /// finds the pool and the shard empty meanwhile lands them and buys, rather than being told sold
-/// out. A busy machine stretches that moment (a top-up's continuation waiting for a thread): in CI,
-/// 263 of 2,000 buyers of NoStrandedStockTests were refused while units were on their way.
+/// out. A busy machine stretches that moment (a top-up's continuation waiting for a thread). In CI,
+/// 263 of 2,000 buyers of NoStrandedStockTests were refused on a busy machine, their answers not
+/// printed; this window is what the code left open there, and this test holds it shut.
 /// </summary>
 public sealed class InTransitStockTests : IDisposable
 {
