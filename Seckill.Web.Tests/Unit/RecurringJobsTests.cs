@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Seckill.Web.Jobs;
 
 namespace Seckill.Web.Tests.Unit;
@@ -60,7 +61,7 @@ public sealed class RecurringJobsTests
     }
 
     private static void Register(FlakyRecurringJobs storage, JobsOptions? options = null) =>
-        new RecurringJobs(storage, options ?? new JobsOptions(), NullLogger.Instance).Register(7);
+        new RecurringJobs(storage, Options.Create(options ?? new JobsOptions()), NullLogger<RecurringJobs>.Instance).Register(7);
 
     /// <summary>
     /// Hangfire's recurring-job manager over a storage that fails the calls <c>failure</c> says

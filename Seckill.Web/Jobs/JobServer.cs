@@ -16,7 +16,7 @@ namespace Seckill.Web.Jobs;
 /// than with Hangfire's <c>AddHangfireServer</c> so that it uses this host's services (activator,
 /// storage) and not Hangfire's process-wide defaults: tests run many hosts in one process.
 /// </remarks>
-public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance, ILogger<RecurringJobs> log)
+public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> options, IOptions<InstanceOptions> instance)
     : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
@@ -29,7 +29,7 @@ public sealed class JobServer(IServiceProvider services, IOptions<JobsOptions> o
         services.GetRequiredService<IGlobalConfiguration>();
         var storage = services.GetRequiredService<JobStorage>();
         var shardId = services.GetRequiredService<IShardRouter>().Local.Id;
-        var recurring = new RecurringJobs(services.GetRequiredService<IRecurringJobManager>(), options.Value, log);
+        var recurring = services.GetRequiredService<RecurringJobs>();
         // Hangfire registers synchronously: on a thread of its own, so that the wait for the
         // storage's replies does not also hold one of the thread-pool threads that complete them.
         await Task.Factory.StartNew(() => recurring.Register(shardId), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -42,6 +42,8 @@ public static class JobsSetup
         services.AddSingleton<ReconcileMemory>();
         services.AddSingleton<DashboardAccess>();
         services.AddSingleton<JobMetrics>();
+        // Resolved by JobServer at its start, after the storage's startup (the job storage needs it).
+        services.AddSingleton<RecurringJobs>();
         // After the storage's startup, which connects the store the jobs live in.
         services.AddHostedService<JobServer>();
         services.AddHostedService(provider => provider.GetRequiredService<Notifications.Notifier>());

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Seckill.Web.Jobs;
 
@@ -19,13 +20,14 @@ namespace Seckill.Web.Jobs;
 /// <see cref="Attempts"/> times, before the instance gives up starting. An invalid cron expression
 /// is a configuration error and fails at once.
 /// </remarks>
-public sealed partial class RecurringJobs(IRecurringJobManager recurring, JobsOptions options, ILogger log)
+public sealed partial class RecurringJobs(IRecurringJobManager recurring, IOptions<JobsOptions> jobs, ILogger<RecurringJobs> log)
 {
     /// <summary>Tries per job: each is bounded by the storage client's own timeout (Redis: 5 s).</summary>
     public const int Attempts = 4;
 
     public void Register(int shardId)
     {
+        var options = jobs.Value;
         Register<ExpireJob>(ExpireJob.Id, "default", nameof(JobsOptions.Expire), options.Expire, job => job.RunAsync(CancellationToken.None));
         Register<RebalanceJob>(RebalanceJob.Id, "default", nameof(JobsOptions.Rebalance), options.Rebalance, job => job.RunAsync(CancellationToken.None));
         Register<ReclaimJob>(ReclaimJob.Id, "default", nameof(JobsOptions.Reclaim), options.Reclaim, job => job.RunAsync(CancellationToken.None));
