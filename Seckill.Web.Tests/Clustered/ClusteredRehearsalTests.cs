@@ -1,5 +1,6 @@
 using System.Net;
 using MySqlConnector;
+using Seckill.Web.Storage;
 using Seckill.Web.Tests.Infrastructure;
 using StackExchange.Redis;
 using static Seckill.Web.Tests.Infrastructure.ProcessBuyers;
@@ -63,5 +64,92 @@ public sealed class ClusteredRehearsalTests
             Assert.NotEmpty(keys);
             Assert.All(keys, k => Assert.StartsWith($"seckill:{cluster}:", k));
         }
+    }
+
+    [Fact]
+    public async Task ARehearsalLeftByAKilledProcessIsRemovedByTheInstancesNextOne()
+    {
+        using var store = new TestStore(StorageMode.Clustered);
+        var database = new MySqlConnectionStringBuilder(store.Settings["ConnectionStrings:Mysql"]!).Database;
+        var now = DateTimeOffset.UtcNow;
+        // What a process of instance 3 killed mid-rehearsal an hour ago left: its database (with the
+        // identity its keys are under) and keys on both Redis. Beside it, two places that are not
+        // leftovers of instance 3: one made just now (a rehearsal still running), and another
+        // instance's (its shard keys are on a Redis instance 3 does not own).
+        var leftover = await PlaceAsync(store, ClusteredRehearsalPlace.NameFor(database, 3, now.AddHours(-1), "dead"));
+        var running = await PlaceAsync(store, ClusteredRehearsalPlace.NameFor(database, 3, now, "live"));
+        var another = await PlaceAsync(store, ClusteredRehearsalPlace.NameFor(database, 4, now.AddHours(-1), "else"));
+
+        var settings = SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
+        {
+            ["Rehearsal:Enabled"] = "true",
+            ["Rehearsal:Buyers"] = "100",
+            ["Rehearsal:Stock"] = "30",
+            ["Logging:LogLevel:Seckill.Web.Storage.ClusteredRehearsalPlace"] = "Information",
+        });
+        using (var service = await SeckillProcess.StartAsync(settings, store.DataDirectory))
+        {
+            Assert.Contains($"Removed the startup rehearsal's database {leftover.Database} and its 2 Redis keys", service.Log);
+        }
+
+        Assert.Equal([running.Database, another.Database], await RehearsalDatabasesAsync(database));
+        Assert.Empty(await KeysAsync(store, leftover.ClusterId));
+        Assert.Equal(2, (await KeysAsync(store, running.ClusterId)).Count);
+        Assert.Equal(2, (await KeysAsync(store, another.ClusterId)).Count);
+    }
+
+    private sealed record Place(string Database, string ClusterId);
+
+    /// <summary>A rehearsal database as a twin makes it (its identity in table <c>cluster</c>), and one key under that identity on each Redis.</summary>
+    private static async Task<Place> PlaceAsync(TestStore store, string name)
+    {
+        var clusterId = Guid.NewGuid().ToString("N");
+        await using (var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null)))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[]
+            {
+                $"CREATE DATABASE `{name}`",
+                $"CREATE TABLE `{name}`.cluster (id VARCHAR(64) NOT NULL)",
+                $"INSERT INTO `{name}`.cluster (id) VALUES ('{clusterId}')",
+            })
+            {
+                await using var command = new MySqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+        foreach (var key in new[] { "Redis:Shard", "Redis:Pool" })
+        {
+            var options = ConfigurationOptions.Parse(store.Settings[key]!);
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+            await redis.GetDatabase().StringSetAsync($"seckill:{clusterId}:sale:1:stock", "5");
+        }
+        return new Place(name, clusterId);
+    }
+
+    private static async Task<List<string>> RehearsalDatabasesAsync(string database)
+    {
+        await using var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null));
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand($"SHOW DATABASES LIKE '{database}\\_rehearsal\\_%'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+        return names.Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static async Task<List<string>> KeysAsync(TestStore store, string clusterId)
+    {
+        var keys = new List<string>();
+        foreach (var key in new[] { "Redis:Shard", "Redis:Pool" })
+        {
+            var options = ConfigurationOptions.Parse(store.Settings[key]!);
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+            keys.AddRange(redis.GetServers()[0].Keys(options.DefaultDatabase ?? 0, $"seckill:{clusterId}:*").Select(k => k.ToString()));
+        }
+        return keys;
     }
 }

@@ -57,7 +57,7 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
     /// <param name="clusterId">The cluster's identity, from the MySQL database.</param>
     public async Task ConnectAsync(string clusterId)
     {
-        KeyPrefix = $"seckill:{clusterId}:";
+        KeyPrefix = PrefixOf(clusterId);
         if (_shard is null)
         {
             _shard = await ConnectAsync(RedisSettings.ShardKey, settings.Shard);
@@ -90,17 +90,24 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
         }
     }
 
+    /// <summary>The prefix of every key and channel of the cluster whose identity is <paramref name="clusterId"/>.</summary>
+    public static string PrefixOf(string clusterId) => $"seckill:{clusterId}:";
+
     /// <summary>
     /// Deletes every key of this cluster (<see cref="KeyPrefix"/>) from both Redis; returns how many.
     /// Only for the startup rehearsal's twin, whose cluster is its own and ends with the rehearsal
     /// (<see cref="ClusteredRehearsalPlace"/>).
     /// </summary>
-    public async Task<long> DeleteClusterKeysAsync()
+    public Task<long> DeleteClusterKeysAsync() => KeyPrefix.Length == 0 ? Task.FromResult(0L) : DeleteKeysAsync(KeyPrefix);
+
+    /// <summary>
+    /// Deletes, from both Redis, every key of another cluster: one whose rehearsal twin was left
+    /// behind by a process that died mid-rehearsal (<see cref="ClusteredRehearsalPlace"/>); returns how many.
+    /// </summary>
+    public Task<long> DeleteKeysOfClusterAsync(string clusterId) => DeleteKeysAsync(PrefixOf(clusterId));
+
+    private async Task<long> DeleteKeysAsync(string prefix)
     {
-        if (KeyPrefix.Length == 0)
-        {
-            return 0;
-        }
         long deleted = 0;
         foreach (var (connection, database) in new[] { (_shard, _shardDatabase), (_pool, _poolDatabase) })
         {
@@ -111,7 +118,7 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
             foreach (var server in connection.GetServers().Where(server => server.IsConnected && !server.IsReplica))
             {
                 var keys = new List<RedisKey>();
-                await foreach (var key in server.KeysAsync(database.Database, KeyPrefix + "*", pageSize: 1000))
+                await foreach (var key in server.KeysAsync(database.Database, prefix + "*", pageSize: 1000))
                 {
                     keys.Add(key);
                 }
