@@ -98,6 +98,44 @@ public sealed class ClusteredRehearsalTests
         Assert.Equal(2, (await KeysAsync(store, another.ClusterId)).Count);
     }
 
+    [Fact]
+    public async Task ALeftoverThatCannotBeReadStaysAndTheRehearsalStillCounts()
+    {
+        using var store = new TestStore(StorageMode.Clustered);
+        var database = new MySqlConnectionStringBuilder(store.Settings["ConnectionStrings:Mysql"]!).Database;
+        // An old leftover of instance 3 whose identity cannot be read: table `cluster` is a view of a table that is gone.
+        var broken = ClusteredRehearsalPlace.NameFor(database, 3, DateTimeOffset.UtcNow.AddHours(-1), "bad0");
+        await using (var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null)))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[]
+            {
+                $"CREATE DATABASE `{broken}`",
+                $"CREATE TABLE `{broken}`.gone (id VARCHAR(64) NOT NULL)",
+                $"CREATE VIEW `{broken}`.cluster AS SELECT id FROM `{broken}`.gone",
+                $"DROP TABLE `{broken}`.gone",
+            })
+            {
+                await using var command = new MySqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        var settings = SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
+        {
+            ["Rehearsal:Enabled"] = "true",
+            ["Rehearsal:Buyers"] = "100",
+            ["Rehearsal:Stock"] = "30",
+            ["Logging:LogLevel:Seckill.Web.Ops.StartupRehearsal"] = "Information",
+        });
+        using (var service = await SeckillProcess.StartAsync(settings, store.DataDirectory))
+        {
+            Assert.Contains("Rehearsed the purchase path on a private twin on the instance's servers", service.Log);
+            Assert.Contains("could not remove what earlier processes of this instance left", service.Log);
+        }
+        Assert.Equal([broken], await RehearsalDatabasesAsync(database));
+    }
+
     private sealed record Place(string Database, string ClusterId);
 
     /// <summary>A rehearsal database as a twin makes it (its identity in table <c>cluster</c>), and one key under that identity on each Redis.</summary>

@@ -5,6 +5,7 @@ using MySqlConnector;
 using Seckill.Web.Cluster;
 using Seckill.Web.Ops;
 using Seckill.Web.Storage.Redis;
+using StackExchange.Redis;
 
 namespace Seckill.Web.Storage;
 
@@ -91,7 +92,15 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
         }
         if (twin?.GetService<RedisConnections>() is { } connections)
         {
-            await RemoveLeftoversAsync(connections, cancellationToken);
+            try
+            {
+                await RemoveLeftoversAsync(connections, cancellationToken);
+            }
+            catch (Exception e) when (e is MySqlException or RedisException or TimeoutException)
+            {
+                // The rehearsal itself went well; the leftovers wait for the next one.
+                LogLeftoversKept(e.Message);
+            }
         }
     }
 
@@ -173,4 +182,8 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Removed the startup rehearsal's database {Database} and its {Keys} Redis keys, left by a process of this instance that stopped mid-rehearsal.")]
     private partial void LogLeftoverRemoved(string database, long keys);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The startup rehearsal could not remove what earlier processes of this instance left ({Error}); the next rehearsal tries again.")]
+    private partial void LogLeftoversKept(string error);
 }
