@@ -98,7 +98,7 @@ public sealed class RedisConnections(RedisSettings settings) : IDisposable
     /// Only for the startup rehearsal's twin, whose cluster is its own and ends with the rehearsal
     /// (<see cref="ClusteredRehearsalPlace"/>).
     /// </summary>
-    public Task<long> DeleteClusterKeysAsync() => KeyPrefix.Length == 0 ? Task.FromResult(0L) : DeleteKeysAsync(KeyPrefix);
+    public async Task<long> DeleteClusterKeysAsync() => KeyPrefix.Length == 0 ? 0 : await DeleteKeysAsync(KeyPrefix);
 
     /// <summary>
     /// Deletes, from both Redis, every key of another cluster: one whose rehearsal twin was left
