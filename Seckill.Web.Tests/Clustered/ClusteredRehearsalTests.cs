@@ -80,14 +80,7 @@ public sealed class ClusteredRehearsalTests
         var running = await PlaceAsync(store, ClusteredRehearsalPlace.NameFor(database, 3, now, "live"));
         var another = await PlaceAsync(store, ClusteredRehearsalPlace.NameFor(database, 4, now.AddHours(-1), "else"));
 
-        var settings = SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
-        {
-            ["Rehearsal:Enabled"] = "true",
-            ["Rehearsal:Buyers"] = "100",
-            ["Rehearsal:Stock"] = "30",
-            ["Logging:LogLevel:Seckill.Web.Storage.ClusteredRehearsalPlace"] = "Information",
-        });
-        using (var service = await SeckillProcess.StartAsync(settings, store.DataDirectory))
+        using (var service = await SeckillProcess.StartAsync(RehearsingInstance3(store), store.DataDirectory))
         {
             Assert.Contains($"Removed the startup rehearsal's database {leftover.Database} and its 2 Redis keys", service.Log);
         }
@@ -105,35 +98,40 @@ public sealed class ClusteredRehearsalTests
         var database = new MySqlConnectionStringBuilder(store.Settings["ConnectionStrings:Mysql"]!).Database;
         // An old leftover of instance 3 whose identity cannot be read: table `cluster` is a view of a table that is gone.
         var broken = ClusteredRehearsalPlace.NameFor(database, 3, DateTimeOffset.UtcNow.AddHours(-1), "bad0");
-        await using (var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null)))
-        {
-            await connection.OpenAsync();
-            foreach (var sql in new[]
-            {
-                $"CREATE DATABASE `{broken}`",
-                $"CREATE TABLE `{broken}`.gone (id VARCHAR(64) NOT NULL)",
-                $"CREATE VIEW `{broken}`.cluster AS SELECT id FROM `{broken}`.gone",
-                $"DROP TABLE `{broken}`.gone",
-            })
-            {
-                await using var command = new MySqlCommand(sql, connection);
-                await command.ExecuteNonQueryAsync();
-            }
-        }
+        await OnTheServerAsync(
+            $"CREATE DATABASE `{broken}`",
+            $"CREATE TABLE `{broken}`.gone (id VARCHAR(64) NOT NULL)",
+            $"CREATE VIEW `{broken}`.cluster AS SELECT id FROM `{broken}`.gone",
+            $"DROP TABLE `{broken}`.gone");
 
-        var settings = SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
-        {
-            ["Rehearsal:Enabled"] = "true",
-            ["Rehearsal:Buyers"] = "100",
-            ["Rehearsal:Stock"] = "30",
-            ["Logging:LogLevel:Seckill.Web.Ops.StartupRehearsal"] = "Information",
-        });
-        using (var service = await SeckillProcess.StartAsync(settings, store.DataDirectory))
+        using (var service = await SeckillProcess.StartAsync(RehearsingInstance3(store), store.DataDirectory))
         {
             Assert.Contains("Rehearsed the purchase path on a private twin on the instance's servers", service.Log);
             Assert.Contains("could not remove what earlier processes of this instance left", service.Log);
         }
         Assert.Equal([broken], await RehearsalDatabasesAsync(database));
+    }
+
+    /// <summary>Instance 3 of <paramref name="store"/>'s cluster, rehearsing a small sale, its rehearsal's lines logged.</summary>
+    private static IReadOnlyDictionary<string, string?> RehearsingInstance3(TestStore store) =>
+        SeckillProcess.InstanceSettings(store, 3, store, new Dictionary<string, string?>
+        {
+            ["Rehearsal:Enabled"] = "true",
+            ["Rehearsal:Buyers"] = "100",
+            ["Rehearsal:Stock"] = "30",
+            ["Logging:LogLevel:Seckill.Web.Ops.StartupRehearsal"] = "Information",
+            ["Logging:LogLevel:Seckill.Web.Storage.ClusteredRehearsalPlace"] = "Information",
+        });
+
+    private static async Task OnTheServerAsync(params string[] statements)
+    {
+        await using var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null));
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new MySqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private sealed record Place(string Database, string ClusterId);
@@ -142,20 +140,10 @@ public sealed class ClusteredRehearsalTests
     private static async Task<Place> PlaceAsync(TestStore store, string name)
     {
         var clusterId = Guid.NewGuid().ToString("N");
-        await using (var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null)))
-        {
-            await connection.OpenAsync();
-            foreach (var sql in new[]
-            {
-                $"CREATE DATABASE `{name}`",
-                $"CREATE TABLE `{name}`.cluster (id VARCHAR(64) NOT NULL)",
-                $"INSERT INTO `{name}`.cluster (id) VALUES ('{clusterId}')",
-            })
-            {
-                await using var command = new MySqlCommand(sql, connection);
-                await command.ExecuteNonQueryAsync();
-            }
-        }
+        await OnTheServerAsync(
+            $"CREATE DATABASE `{name}`",
+            $"CREATE TABLE `{name}`.cluster (id VARCHAR(64) NOT NULL)",
+            $"INSERT INTO `{name}`.cluster (id) VALUES ('{clusterId}')");
         foreach (var key in new[] { "Redis:Shard", "Redis:Pool" })
         {
             var options = ConfigurationOptions.Parse(store.Settings[key]!);
