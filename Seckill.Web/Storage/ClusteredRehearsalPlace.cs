@@ -11,7 +11,7 @@ namespace Seckill.Web.Storage;
 
 /// <summary>
 /// The startup rehearsal's place on a clustered instance's own servers: a MySQL database of its own
-/// (<c>{database}_rehearsal_{random}</c>, created here and dropped afterwards), and therefore a
+/// (<see cref="NameFor"/>, created here and dropped afterwards), and therefore a
 /// cluster identity of its own, which every Redis key, channel and job of the twin carries
 /// (<see cref="RedisConnections.KeyPrefix"/>): the live cluster never sees the twin, and the twin's
 /// keys are deleted afterwards by that prefix.
@@ -70,13 +70,14 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
             [ClusteredStorageOptions.PoolKey] = settings.Pool,
             [ClusteredStorageOptions.ShardKey] = settings.Shard,
             // Its cluster is its own, but the instance id shows in its logs and ids as ours would.
-            [$"{InstanceOptions.Section}:{nameof(InstanceOptions.InstanceId)}"] = instance.Value.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"{InstanceOptions.Section}:{nameof(InstanceOptions.InstanceId)}"] = instance.Value.InstanceId.ToString(CultureInfo.InvariantCulture),
         };
     }
 
     public async Task RemoveAsync(IServiceProvider? twin, CancellationToken cancellationToken)
     {
-        if (twin?.GetService<RedisConnections>() is { } redis)
+        var redis = twin?.GetService<RedisConnections>();
+        if (redis is not null)
         {
             await redis.DeleteClusterKeysAsync();
         }
@@ -90,11 +91,11 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
             await ExecuteAsync($"DROP DATABASE IF EXISTS {Quote(name)}", cancellationToken);
             _database = null;
         }
-        if (twin?.GetService<RedisConnections>() is { } connections)
+        if (redis is not null)
         {
             try
             {
-                await RemoveLeftoversAsync(connections, cancellationToken);
+                await RemoveLeftoversAsync(redis, cancellationToken);
             }
             catch (Exception e) when (e is MySqlException or RedisException or TimeoutException)
             {
@@ -115,9 +116,7 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
     {
         var prefix = PrefixFor(new MySqlConnectionStringBuilder(Mysql).Database, instance.Value.InstanceId);
         var before = time.GetUtcNow() - TimeSpan.FromSeconds(2 * rehearsal.Value.TimeoutSeconds);
-        var server = new MySqlConnectionStringBuilder(Mysql) { Database = "" };
-        await using var connection = new MySqlConnection(server.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenServerAsync(cancellationToken);
         var names = new List<string>();
         await using (var list = new MySqlCommand("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE @pattern", connection))
         {
@@ -130,7 +129,7 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
         }
         foreach (var name in names)
         {
-            if (name == _database || !CreatedBefore(name[prefix.Length..], before))
+            if (!CreatedBefore(name[prefix.Length..], before))
             {
                 continue;
             }
@@ -165,12 +164,25 @@ public sealed partial class ClusteredRehearsalPlace(IOptions<ClusteredStorageOpt
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {
-        // On the server, not in a database: the twin's does not exist yet, or is being dropped.
-        var server = new MySqlConnectionStringBuilder(Mysql) { Database = "" };
-        await using var connection = new MySqlConnection(server.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await OpenServerAsync(cancellationToken);
         await using var command = new MySqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // On the server, not in a database: the twin's does not exist yet, or is being dropped.
+    private async Task<MySqlConnection> OpenServerAsync(CancellationToken cancellationToken)
+    {
+        var connection = new MySqlConnection(new MySqlConnectionStringBuilder(Mysql) { Database = "" }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     private static string Quote(string name) => $"`{name.Replace("`", "``", StringComparison.Ordinal)}`";
