@@ -10,10 +10,16 @@ namespace Seckill.Web.Security;
 /// <remarks>Immutable once made, and shared by every request that carries the token.</remarks>
 public sealed class BuyerPrincipal : ClaimsPrincipal
 {
-    public BuyerPrincipal(ClaimsIdentity identity) : base(identity)
+    public BuyerPrincipal(ClaimsIdentity identity) : this(identity, SeckillClaims.ParseUserId(identity.FindFirst(SeckillClaims.Subject)?.Value),
+        identity.HasClaim(SeckillClaims.Role, SeckillClaims.AdminRole))
     {
-        UserId = SeckillClaims.ParseUserId(this);
-        IsAdmin = HasClaim(SeckillClaims.Role, SeckillClaims.AdminRole);
+    }
+
+    /// <summary>For a caller whose user id and role were read from the token itself (<see cref="Hs256Tokens"/>).</summary>
+    internal BuyerPrincipal(ClaimsIdentity identity, long userId, bool isAdmin) : base(identity)
+    {
+        UserId = userId;
+        IsAdmin = isAdmin;
     }
 
     /// <summary>The positive user id of <c>sub</c>, or 0 when it has none.</summary>

@@ -22,7 +22,9 @@ public static class SeckillClaims
     public static bool IsAdmin(this ClaimsPrincipal user) => user is BuyerPrincipal buyer ? buyer.IsAdmin : user.HasClaim(Role, AdminRole);
 
     /// <summary>The positive integer of <c>sub</c>, or 0.</summary>
-    internal static long ParseUserId(ClaimsPrincipal user) =>
-        long.TryParse(user.FindFirst(Subject)?.Value, System.Globalization.NumberStyles.None,
-            System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id : 0;
+    internal static long ParseUserId(ClaimsPrincipal user) => ParseUserId(user.FindFirst(Subject)?.Value);
+
+    /// <summary>The positive integer a <c>sub</c> claim's value holds, or 0.</summary>
+    internal static long ParseUserId(string? subject) =>
+        long.TryParse(subject, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0 ? id : 0;
 }
