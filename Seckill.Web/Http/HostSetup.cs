@@ -29,14 +29,15 @@ public static class HostSetup
 
     /// <summary>
     /// Console logs as JSON lines in Production (one object per entry, scopes included: the
-    /// request's <c>RequestId</c> and the purchase path's <c>InstanceId</c> and <c>SaleId</c>),
+    /// purchase path's <c>RequestPath</c>, <c>InstanceId</c> and <c>SaleId</c>),
     /// the readable simple format elsewhere. <c>Logging:Console:FormatterName</c> (<c>json</c>,
     /// <c>simple</c>, <c>systemd</c>) chooses explicitly, in any environment.
     /// </summary>
     /// <remarks>
-    /// Including scopes costs no request anything: ASP.NET Core opens its request scope (the
-    /// <c>RequestId</c>) whether or not a formatter prints it, and the purchase path opens its own
-    /// only when it writes a line (<c>Purchasing/PurchaseLog</c>).
+    /// Including scopes costs no request anything: ASP.NET Core's request scope is off in the
+    /// shipped settings (category <c>Microsoft.AspNetCore.Hosting.Diagnostics</c>; on, it is made
+    /// for every request whether or not a formatter prints it), and the purchase path opens its
+    /// own only when it writes a line (<c>Purchasing/PurchaseLog</c>).
     /// </remarks>
     public static WebApplicationBuilder AddConsoleLogs(this WebApplicationBuilder builder)
     {

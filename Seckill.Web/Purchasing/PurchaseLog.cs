@@ -7,12 +7,17 @@ namespace Seckill.Web.Purchasing;
 
 /// <summary>
 /// The purchase path's log lines. A purchase normally writes none (no line per request at any
-/// level); these are for the rare failures, and each names its instance and sale in a logging
-/// scope (<c>InstanceId</c>, <c>SaleId</c>) beside ASP.NET Core's request scope (<c>RequestId</c>),
-/// which the JSON console prints as fields. The scope is opened only when a line is written, so a
-/// purchase that logs nothing allocates nothing for it.
+/// level); these are for the rare failures, and each names its request, instance and sale in a
+/// logging scope (<c>RequestPath</c>, <c>InstanceId</c>, <c>SaleId</c>), which the JSON console
+/// prints as fields. The scope is opened only when a line is written, so a purchase that logs
+/// nothing allocates nothing for it.
 /// </summary>
-/// <remarks>Thread-safe: one instance serves every request.</remarks>
+/// <remarks>
+/// Thread-safe: one instance serves every request. The path is named here rather than left to
+/// ASP.NET Core's request scope: that scope (and the <c>Activity</c> behind its trace ids) is made
+/// for every request while category <c>Microsoft.AspNetCore.Hosting.Diagnostics</c> logs at any
+/// level, and appsettings.json turns that category off (README "Logs", BENCHMARKS.md section 24).
+/// </remarks>
 public sealed partial class PurchaseLog(ILogger<PurchaseLog> log, IOptions<InstanceOptions> instance)
 {
     /// <summary>While a store is away every buyer meets it: one line a second says so without flooding the log.</summary>
@@ -46,23 +51,29 @@ public sealed partial class PurchaseLog(ILogger<PurchaseLog> log, IOptions<Insta
     /// </summary>
     private sealed class PurchaseScope(int instanceId, long saleId) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        public int Count => 2;
+        public int Count => 3;
 
         public KeyValuePair<string, object?> this[int index] => index switch
         {
-            0 => new("InstanceId", instanceId),
-            1 => new("SaleId", saleId),
+            0 => new("RequestPath", Path),
+            1 => new("InstanceId", instanceId),
+            2 => new("SaleId", saleId),
             _ => throw new ArgumentOutOfRangeException(nameof(index)),
         };
 
+        /// <summary>The purchase route's path for this sale (<see cref="PurchaseApi"/> is its only caller).</summary>
+        private string Path => string.Create(CultureInfo.InvariantCulture, $"/api/sales/{saleId}/purchase");
+
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            yield return this[0];
-            yield return this[1];
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"InstanceId:{instanceId} SaleId:{saleId}");
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RequestPath:{Path} InstanceId:{instanceId} SaleId:{saleId}");
     }
 }
