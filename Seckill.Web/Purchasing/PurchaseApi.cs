@@ -14,8 +14,8 @@ public sealed record PurchaseRequest(long? Quantity, string? Token);
 
 public sealed record PurchaseResponse([property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)] long OrderId, string Status, long? Position, long? EtaMs);
 
-/// <summary>The services the purchase handler uses (bound by <c>[AsParameters]</c>; a struct, so no allocation).</summary>
-public readonly record struct PurchaseServices(Checkout Checkout, BotRules Bots, Blacklist Blacklist, PurchaseMetrics Metrics);
+/// <summary>The services the purchase handler uses: singletons, resolved once (see <see cref="PurchaseApi.MapPurchasing"/>).</summary>
+public sealed record PurchaseServices(Checkout Checkout, BotRules Bots, Blacklist Blacklist, PurchaseMetrics Metrics);
 
 public static class PurchaseApi
 {
@@ -29,8 +29,14 @@ public static class PurchaseApi
 
     public static IEndpointRouteBuilder MapPurchasing(this IEndpointRouteBuilder app)
     {
+        // Resolved at the first purchase and kept: a handler parameter bound from the services
+        // makes ASP.NET Core open a service scope for every request (the scope, its table and the
+        // request-services feature, about 300 bytes), though every one of these is a singleton.
+        var provider = app.ServiceProvider;
+        var services = new Lazy<PurchaseServices>(() => new PurchaseServices(provider.GetRequiredService<Checkout>(),
+            provider.GetRequiredService<BotRules>(), provider.GetRequiredService<Blacklist>(), provider.GetRequiredService<PurchaseMetrics>()));
         // Not RequireAuthorization(): the handler checks the caller itself (see PurchaseAsync).
-        app.MapPost("/api/sales/{id}/purchase", PurchaseAsync)
+        app.MapPost("/api/sales/{id}/purchase", (string id, HttpRequest request, ClaimsPrincipal user) => PurchaseAsync(id, request, user, services.Value))
             .RequireRateLimiting(RateLimits.PerBuyerPolicy)
             .WithMetadata(new CountsAsPurchase())
             .WithName("Purchase")
@@ -50,7 +56,7 @@ public static class PurchaseApi
     /// allocation per request, and the refusals here must not allocate. The answers are listed
     /// in the route's <c>Produces</c> metadata instead.
     /// </remarks>
-    private static async ValueTask<IResult> PurchaseAsync(string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] PurchaseServices services)
+    private static async ValueTask<IResult> PurchaseAsync(string id, HttpRequest request, ClaimsPrincipal user, PurchaseServices services)
     {
         var metrics = services.Metrics;
         // The default authorization policy, without the authorization middleware's evaluation
