@@ -31,6 +31,10 @@ public sealed class AllocatorSimulationTests
     // the units left their shard and stayed in transit, and the last buyers were told sold out
     // (21 of 354 stranded). The destination is now looked up before anything is withdrawn.
     [InlineData(1674903207)]
+    // The simulation's own end: its instances beat once each after the clock jumped, so the first
+    // did not know a shard whose instance came back just before the end, and its last rebalance
+    // failed on that shard's end game (a periodic heartbeat learns it within a beat).
+    [InlineData(610726894)]
     public Task SeedsThatOnceFailedPass(int seed) => AllocatorSimulation.Run(seed);
 
     [Fact]
