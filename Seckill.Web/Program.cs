@@ -32,7 +32,16 @@ var app = builder.Build().ValidateSettings();
 UsePipeline(app);
 
 Seckill.Web.StartupBanner.ShowWhenListening(app); // mode, stores, URLs and, in Development, the demo sale's lines to paste
-app.Run();
+try
+{
+    app.Run();
+}
+catch (IOException taken) when (taken.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Said in one line and exit code 1, not as a crash: the usual cause is a second start.
+    Console.Error.WriteLine($"{taken.Message} Another process listens there (is Seckill already running?): stop it, or listen elsewhere with ASPNETCORE_URLS.");
+    return 1;
+}
 return 0;
 
 // The features, each from its folder. Background services start in this order: the storage

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Seckill.Web.Http;
 
 namespace Seckill.Web.Cluster;
 
@@ -38,7 +39,7 @@ public sealed partial class InstanceHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {

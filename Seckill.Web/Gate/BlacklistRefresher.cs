@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Seckill.Web.Http;
 using Seckill.Web.Sales;
 
 namespace Seckill.Web.Gate;
@@ -14,7 +15,7 @@ public sealed partial class BlacklistRefresher(Blacklist blacklist, IOptions<Sal
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SaleRefreshInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {

@@ -19,7 +19,7 @@ public sealed class RateLimitSweep(AddressBuckets addresses, BuyerWindows buyers
         using var timer = new PeriodicTimer(Period, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await timer.NextTickAsync(stoppingToken))
             {
                 var forgotten = addresses.Sweep() + buyers.Sweep();
                 log.LogDebug("Rate limits: forgot {Forgotten} idle buckets and windows; {Addresses} addresses and {Buyers} buyers held",

@@ -1,3 +1,5 @@
+using Seckill.Web.Http;
+
 namespace Seckill.Web.Jobs;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed partial class ReclaimWatch(IServiceScopeFactory scopes, ILogger<Re
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Every);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using Seckill.Web.Http;
 using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 
@@ -53,7 +54,7 @@ public sealed partial class StockSampler : BackgroundService
         {
             _sample = await ReadAsync(stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private async Task<IReadOnlyList<SaleStock>> ReadAsync(CancellationToken cancellationToken)

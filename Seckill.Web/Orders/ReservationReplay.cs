@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
+using Seckill.Web.Http;
 using Seckill.Web.Stock;
 
 namespace Seckill.Web.Orders;
@@ -30,7 +31,7 @@ public sealed partial class ReservationReplay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.ReplayAfter, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Seckill.Web.Http;
 
 namespace Seckill.Web.Sales;
 
@@ -20,7 +21,7 @@ public sealed partial class SaleRefresher(SaleDirectory directory, IOptions<Sale
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SaleRefreshInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {
