@@ -123,10 +123,17 @@ public sealed class ClusteredRehearsalTests
             ["Logging:LogLevel:Seckill.Web.Storage.ClusteredRehearsalPlace"] = "Information",
         });
 
+    /// <summary>A connection to the test MariaDB server, in no database.</summary>
+    private static async Task<MySqlConnection> ServerAsync()
+    {
+        var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null));
+        await connection.OpenAsync();
+        return connection;
+    }
+
     private static async Task OnTheServerAsync(params string[] statements)
     {
-        await using var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null));
-        await connection.OpenAsync();
+        await using var connection = await ServerAsync();
         foreach (var sql in statements)
         {
             await using var command = new MySqlCommand(sql, connection);
@@ -155,8 +162,7 @@ public sealed class ClusteredRehearsalTests
 
     private static async Task<List<string>> RehearsalDatabasesAsync(string database)
     {
-        await using var connection = new MySqlConnection(TestServers.MariaDb.ConnectionString(null));
-        await connection.OpenAsync();
+        await using var connection = await ServerAsync();
         await using var command = new MySqlCommand($"SHOW DATABASES LIKE '{database}\\_rehearsal\\_%'", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var names = new List<string>();

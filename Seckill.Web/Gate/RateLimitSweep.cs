@@ -17,17 +17,11 @@ public sealed class RateLimitSweep(AddressBuckets addresses, BuyerWindows buyers
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Period, time);
-        try
+        while (await timer.NextTickAsync(stoppingToken))
         {
-            while (await timer.NextTickAsync(stoppingToken))
-            {
-                var forgotten = addresses.Sweep() + buyers.Sweep();
-                log.LogDebug("Rate limits: forgot {Forgotten} idle buckets and windows; {Addresses} addresses and {Buyers} buyers held",
-                    forgotten, addresses.Count, buyers.Count);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            var forgotten = addresses.Sweep() + buyers.Sweep();
+            log.LogDebug("Rate limits: forgot {Forgotten} idle buckets and windows; {Addresses} addresses and {Buyers} buyers held",
+                forgotten, addresses.Count, buyers.Count);
         }
     }
 }

@@ -51,18 +51,18 @@ public sealed partial class PurchaseLog(ILogger<PurchaseLog> log, IOptions<Insta
     /// </summary>
     private sealed class PurchaseScope(int instanceId, long saleId) : IReadOnlyList<KeyValuePair<string, object?>>
     {
+        /// <summary>The purchase route's path for this sale (<see cref="PurchaseApi"/> is its only caller).</summary>
+        private readonly string _path = string.Create(CultureInfo.InvariantCulture, $"/api/sales/{saleId}/purchase");
+
         public int Count => 3;
 
         public KeyValuePair<string, object?> this[int index] => index switch
         {
-            0 => new("RequestPath", Path),
+            0 => new("RequestPath", _path),
             1 => new("InstanceId", instanceId),
             2 => new("SaleId", saleId),
             _ => throw new ArgumentOutOfRangeException(nameof(index)),
         };
-
-        /// <summary>The purchase route's path for this sale (<see cref="PurchaseApi"/> is its only caller).</summary>
-        private string Path => string.Create(CultureInfo.InvariantCulture, $"/api/sales/{saleId}/purchase");
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
@@ -74,6 +74,6 @@ public sealed partial class PurchaseLog(ILogger<PurchaseLog> log, IOptions<Insta
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RequestPath:{Path} InstanceId:{instanceId} SaleId:{saleId}");
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RequestPath:{_path} InstanceId:{instanceId} SaleId:{saleId}");
     }
 }
