@@ -35,6 +35,11 @@ public sealed class AllocatorSimulationTests
     // did not know a shard whose instance came back just before the end, and its last rebalance
     // failed on that shard's end game (a periodic heartbeat learns it within a beat).
     [InlineData(610726894)]
+    // A reclaim of a dead instance left its move into another dead instance's shard in transit:
+    // the reclaimer had restarted since that instance last beat, so it did not know the shard and
+    // could not land the unit (on sale nowhere until a periodic resume found it). The reclaimer
+    // now opens the shard at a move's other end from its last beat.
+    [InlineData(149559377)]
     public Task SeedsThatOnceFailedPass(int seed) => AllocatorSimulation.Run(seed);
 
     [Fact]
