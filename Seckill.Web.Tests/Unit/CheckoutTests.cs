@@ -103,6 +103,8 @@ public class CheckoutTests
         public ValueTask CompleteTransferAsync(long saleId, long transferId) => _inner.CompleteTransferAsync(saleId, transferId);
         public ValueTask<IReadOnlyList<Transfer>> ListInTransitAsync(long saleId) => _inner.ListInTransitAsync(saleId);
         public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) => _inner.HoldingsAsync(shardId, cancellationToken);
+        public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+            _inner.HoldingsAsync(shardId, saleIds, cancellationToken);
 
         public ValueTask<IReadOnlyList<ShardMoves>> MovesAsync(long saleId) => _inner.MovesAsync(saleId);
         public ValueTask RecordWithdrawalAsync(long saleId, long transferId, int fromShard, int? toShard, long maxUnits) =>

@@ -3,6 +3,7 @@ using Hangfire;
 using Seckill.Web.Allocation;
 using Seckill.Web.Cluster;
 using Seckill.Web.Orders;
+using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 
 namespace Seckill.Web.Jobs;
@@ -46,7 +47,7 @@ public sealed class ReconcileMemory
 
 /// <summary>
 /// Reconciles this instance's shard with the database, the truth (ARCHITECTURE's conservation
-/// law, term by term): per sale the units the shard holds, its buyers' marks, the moves to it
+/// law, term by term): per running or upcoming sale the units the shard holds, its buyers' marks, the moves to it
 /// still in transit, and the database's sold counter against its orders (set from the orders at
 /// once when they differ). Drift the moment's traffic explains is recorded; drift that persists across
 /// two runs, or any drift over <see cref="RepairAbove"/> units, is repaired by setting the shard
@@ -54,13 +55,15 @@ public sealed class ReconcileMemory
 /// before and after.
 /// </summary>
 /// <remarks>
+/// An ended sale is left out: nothing is sold from its shards any more, and a cluster keeps every
+/// sale it ever ran, so reading them all would make every run cost more than the one before.
 /// One recurring job per shard, on the queue only its instance serves (<see cref="QueueOf"/>).
 /// Reading changes nothing, so a run stopped anywhere leaves nothing half done; a repair is a
 /// recovery, which is safe to repeat.
 /// </remarks>
 public sealed partial class ReconcileJob(
     IShardRouter shards, IStockPool pool, IOrderStore orders, OrderWriter writer, Allocator allocator, ShardRecovery recovery,
-    ReconcileMemory memory, ILogger<ReconcileJob> log)
+    SaleCatalog catalog, TimeProvider time, ReconcileMemory memory, ILogger<ReconcileJob> log)
 {
     public const int RepairAbove = 10;
 
@@ -125,8 +128,10 @@ public sealed partial class ReconcileJob(
     /// </summary>
     private async Task<IReadOnlyList<SaleDrift>> ObserveAsync(IStockShard shard, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var running = catalog.All.Where(sale => !sale.HasEnded(now)).Select(sale => sale.Id).ToList();
         using var paused = await writer.PauseAsync(cancellationToken);
-        var holdings = await pool.HoldingsAsync(shard.Id, cancellationToken);
+        var holdings = await pool.HoldingsAsync(shard.Id, running, cancellationToken);
         var seenInTransit = new HashSet<long>();
         var observed = new List<(SaleDrift Sale, IReadOnlyDictionary<long, long> Marks)>();
         foreach (var holding in holdings)

@@ -108,4 +108,11 @@ public interface IStockPool
 
     /// <summary>What the ledger says shard <paramref name="shardId"/> holds, per sale it ever held units of.</summary>
     ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same for the sales <paramref name="saleIds"/> only (those it held units of): for the
+    /// reconcile job, which looks at the running sales every minute and must not read every order
+    /// of every sale the cluster ever ran.
+    /// </summary>
+    ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken);
 }

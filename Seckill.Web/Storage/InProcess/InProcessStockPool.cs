@@ -195,10 +195,16 @@ public sealed class InProcessStockPool : IStockPool
         }
     }
 
-    public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) =>
+        Holdings(shardId, _ => true);
+
+    public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+        Holdings(shardId, saleIds.Contains);
+
+    private ValueTask<IReadOnlyList<ShardHolding>> Holdings(int shardId, Func<long, bool> ofSale)
     {
         var holdings = new List<ShardHolding>();
-        foreach (var (saleId, pool) in _sales)
+        foreach (var (saleId, pool) in _sales.Where(sale => ofSale(sale.Key)))
         {
             lock (pool)
             {

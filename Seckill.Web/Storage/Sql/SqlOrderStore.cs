@@ -277,14 +277,16 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         await using var connection = await db.OpenAsync(cancellationToken);
         var sql = new Sql(connection, null, cancellationToken);
         var sold = await sql.ScalarAsync<long?>("SELECT sold FROM sales WHERE id = @saleId", new { saleId }) ?? 0;
-        var units = (await sql.QueryAsync<UnitsRow>(
-                "SELECT status AS Status, SUM(quantity) AS Units FROM orders WHERE sale_id = @saleId GROUP BY status", new { saleId }))
-            .ToDictionary(row => row.Status, row => (long)row.Units);
-        long Units(string status) => units.GetValueOrDefault(status);
-        var byShard = (await sql.QueryAsync<ShardUnitsRow>(
-                "SELECT shard_id AS ShardId, SUM(quantity) AS Units FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') GROUP BY shard_id",
-                new { saleId }))
-            .ToDictionary(row => (int)row.ShardId, row => (long)row.Units);
+        // One pass over the sale's entries of the (sale_id, status, shard_id, quantity) index for
+        // both the totals by status and the active units by shard: the stock sampler asks this of
+        // every running sale every few seconds.
+        var rows = await sql.QueryAsync<UnitsRow>(
+            "SELECT status AS Status, shard_id AS ShardId, SUM(quantity) AS Units FROM orders WHERE sale_id = @saleId GROUP BY status, shard_id",
+            new { saleId });
+        long Units(string status) => rows.Where(row => row.Status == status).Sum(row => (long)row.Units);
+        var byShard = rows.Where(row => row.Status is OrderStatus.AwaitingPayment or OrderStatus.Paid)
+            .GroupBy(row => (int)row.ShardId)
+            .ToDictionary(shard => shard.Key, shard => shard.Sum(row => (long)row.Units));
         return new SaleOrderCounts(sold, Units(OrderStatus.AwaitingPayment), Units(OrderStatus.Paid),
             Units(OrderStatus.Cancelled), Units(OrderStatus.Expired), Units(OrderStatus.Failed), byShard);
     }
@@ -391,13 +393,8 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private sealed class UnitsRow
     {
         public string Status { get; set; } = "";
-        // SUM is DECIMAL in MySQL and INTEGER in SQLite.
-        public decimal Units { get; set; }
-    }
-
-    private sealed class ShardUnitsRow
-    {
         public long ShardId { get; set; }
+        // SUM is DECIMAL in MySQL and INTEGER in SQLite.
         public decimal Units { get; set; }
     }
 

@@ -171,21 +171,27 @@ public sealed class SqlStockPool(SqlDatabase db, TimeProvider time) : IStockPool
         return await new Sql(connection, null, CancellationToken.None).ScalarAsync<long?>("SELECT units FROM stock_pools WHERE sale_id = @saleId", new { saleId }) ?? 0;
     }
 
-    public async ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, CancellationToken cancellationToken) =>
+        HoldingsAsync(shardId, "", new { shardId }, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+        saleIds.Count == 0 ? [] : await HoldingsAsync(shardId, " AND sale_id IN @saleIds", new { shardId, saleIds }, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<ShardHolding>> HoldingsAsync(int shardId, string ofSales, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var sql = new Sql(connection, null, cancellationToken);
         var moves = await sql.QueryAsync<MoveRow>(
-            "SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, units AS Units FROM stock_moves WHERE (to_shard = @shardId OR from_shard = @shardId) AND taken = 1",
-            new { shardId });
+            $"SELECT id AS Id, sale_id AS SaleId, from_shard AS FromShard, units AS Units FROM stock_moves WHERE (to_shard = @shardId OR from_shard = @shardId) AND taken = 1{ofSales}",
+            parameters);
         // Every unit a reservation of this shard turned into an order left the shard for good; an
         // order that ended since returned its units to the pool, not here.
         var taken = (await sql.QueryAsync<SaleUnits>(
-                """
+                $"""
                 SELECT sale_id AS SaleId, SUM(quantity) AS Units FROM orders
-                WHERE shard_id = @shardId AND status IN ('awaiting_payment', 'paid', 'cancelled', 'expired')
+                WHERE shard_id = @shardId AND status IN ('awaiting_payment', 'paid', 'cancelled', 'expired'){ofSales}
                 GROUP BY sale_id
-                """, new { shardId }))
+                """, parameters))
             .ToDictionary(row => row.SaleId, row => (long)row.Units);
         return moves.Select(move => move.SaleId).Concat(taken.Keys).Distinct().Select(saleId =>
         {
