@@ -8,9 +8,9 @@ using Seckill.Web.Tests.Infrastructure;
 namespace Seckill.Web.Tests.Promises;
 
 /// <summary>
-/// Right after a sale sells out, its winners poll their orders and pay at once. Those requests
-/// wait for one of <c>Orders:DatabaseConcurrency</c> database slots (the drivers hold a thread for
-/// every call); through a single slot a burst must still all be served, each exactly once, and
+/// Right after a sale sells out, its winners poll their orders and pay at once. The reads wait for
+/// one of <c>Orders:DatabaseConcurrency</c> database slots, the payments for their batch in the
+/// payment writer; with a single slot a burst must still all be served, each exactly once, and
 /// the stock must add up.
 /// </summary>
 public sealed class PaymentBurstTests
@@ -72,55 +72,72 @@ public sealed class PaymentBurstTests
         // PaymentWriterTests').
         Assert.Equal(Buyers * 2, store!.Reads);
         Assert.Equal(Buyers, store.Changes);
-        Assert.InRange(store.MostAtOnce, 1, 2);
+        Assert.InRange(store.MostReadsAtOnce, 1, 2);
+        // The payment writer's batches take no slot: one at a time, beside the reads.
+        Assert.Equal(1, store.MostBatchesAtOnce);
         Assert.Equal(Buyers, (await factory.SettledStockAsync(sale.Id)).Paid);
     }
 
-    /// <summary>The real order store, counting how many buyer calls (find, pay, cancel) are in it at once.</summary>
+    /// <summary>
+    /// A payer is not queued behind the buyers' reads: with every slot taken by reads that do not
+    /// finish (the polls of thousands of buyers answered 202, in a sale's busiest seconds), a
+    /// payment is still written and answered.
+    /// </summary>
+    [Fact]
+    public async Task APaymentDoesNotWaitForTheReadsSlots()
+    {
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "2" });
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        using var buyer = factory.ClientFor(7);
+        var orderId = (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        await factory.SettledStockAsync(sale.Id);
+
+        var slots = factory.Get<DatabaseSlots>();
+        var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var taken = 0;
+        var reads = Enumerable.Range(0, 2).Select(_ => slots.RunAsync(_ => { Interlocked.Increment(ref taken); return release.Task; }, CancellationToken.None)).ToList();
+        Assert.Equal(2, Volatile.Read(ref taken));
+        try
+        {
+            var pay = buyer.PostAsync($"/api/orders/{orderId}/pay", null);
+            Assert.Same(pay, await Task.WhenAny(pay, Task.Delay(TimeSpan.FromSeconds(60))));
+            Assert.Equal(HttpStatusCode.OK, (await pay).StatusCode);
+        }
+        finally
+        {
+            release.SetResult(0);
+            await Task.WhenAll(reads);
+        }
+        Assert.Equal(1, (await factory.SettledStockAsync(sale.Id)).Paid);
+    }
+
+    /// <summary>The real order store, counting how many buyer reads, and how many batches of payments, are in it at once.</summary>
     private sealed class CountingOrderStore(IOrderStore inner) : IOrderStore
     {
-        private int _inside;
-        private int _mostAtOnce;
+        private readonly AtOnce _readsInside = new();
+        private readonly AtOnce _batchesInside = new();
         private int _reads;
         private int _changes;
 
-        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+        public int MostReadsAtOnce => _readsInside.Most;
+
+        public int MostBatchesAtOnce => _batchesInside.Most;
 
         public int Reads => Volatile.Read(ref _reads);
 
         /// <summary>Payments and cancellations, however they were batched.</summary>
         public int Changes => Volatile.Read(ref _changes);
 
-        private async Task<T> BuyerCallAsync<T>(Func<Task<T>> call)
-        {
-            var inside = Interlocked.Increment(ref _inside);
-            int most;
-            while (inside > (most = Volatile.Read(ref _mostAtOnce)) && Interlocked.CompareExchange(ref _mostAtOnce, inside, most) != most)
-            {
-            }
-            try
-            {
-                // Let the other requests run while this one is "in the database", as a driver
-                // blocking on the network would.
-                await Task.Yield();
-                return await call();
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _inside);
-            }
-        }
-
         public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
-            return BuyerCallAsync(() => inner.FindAsync(orderId, cancellationToken));
+            return _readsInside.RunAsync(() => inner.FindAsync(orderId, cancellationToken));
         }
 
         public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _changes, changes.Count);
-            return BuyerCallAsync(() => inner.ChangeAsync(changes, cancellationToken));
+            return _batchesInside.RunAsync(() => inner.ChangeAsync(changes, cancellationToken));
         }
 
         public Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken) =>
@@ -143,5 +160,34 @@ public sealed class PaymentBurstTests
         public Task<long> MaxOrderIdAsync(CancellationToken cancellationToken) => inner.MaxOrderIdAsync(cancellationToken);
 
         public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+    }
+
+    /// <summary>Counts calls in progress, and the most there were at once.</summary>
+    private sealed class AtOnce
+    {
+        private int _inside;
+        private int _most;
+
+        public int Most => Volatile.Read(ref _most);
+
+        public async Task<T> RunAsync<T>(Func<Task<T>> call)
+        {
+            var inside = Interlocked.Increment(ref _inside);
+            int most;
+            while (inside > (most = Volatile.Read(ref _most)) && Interlocked.CompareExchange(ref _most, inside, most) != most)
+            {
+            }
+            try
+            {
+                // Let the other requests run while this one is "in the database", as a driver
+                // blocking on the network would.
+                await Task.Yield();
+                return await call();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inside);
+            }
+        }
     }
 }

@@ -57,6 +57,24 @@ public sealed class MySqlOrderStoreTests() : OrderStoreTests(new StorageSetupFor
         Assert.Contains("ix_orders_sale_stock", indexes);
         Assert.DoesNotContain("ix_orders_sale", indexes);
     }
+
+    [Fact]
+    public async Task APaymentInTimeDoesNotWaitForItsSalesRow()
+    {
+        // The order writer holds the sale's row for each batch it commits; a payment in time
+        // changes its order's row only, so payers do not queue behind the writer's commits.
+        var sale = await SaleAsync(10);
+        await WriteAsync(For(sale, 1, 1));
+        await using var writer = await Database.OpenAsync(CancellationToken.None);
+        await using var holding = await writer.BeginTransactionAsync();
+        await writer.ExecuteScalarAsync<long>("SELECT id FROM sales WHERE id = @id FOR UPDATE", new { id = sale.Id }, holding);
+
+        // Under MariaDB's lock wait (50 s), after which a payment that waited would fail.
+        var pay = Orders.ChangeAsync([new(1, OrderChangeKind.Pay, 1)], CancellationToken.None);
+        Assert.Same(pay, await Task.WhenAny(pay, Task.Delay(TimeSpan.FromSeconds(40))));
+        Assert.Equal(PaymentOutcome.Paid, (await pay)[0].Payment);
+        await holding.RollbackAsync();
+    }
 }
 
 /// <summary>An orders database of one mode, in a store of its own (migrated by the tests' InitializeAsync).</summary>
@@ -93,19 +111,21 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
 
     protected SqlDatabase Database => _setup.Database;
 
+    protected SqlOrderStore Orders => _orders;
+
     public void Dispose() => _setup.Dispose();
 
     public Task InitializeAsync() => Database.MigrateAsync(CancellationToken.None);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<Sale> SaleAsync(int stock) =>
+    protected async Task<Sale> SaleAsync(int stock) =>
         await _sales.CreateAsync(new NewSale("S", "S", 100, stock, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
 
-    private static Reservation For(Sale sale, long orderId, long user, int quantity = 1) =>
+    protected static Reservation For(Sale sale, long orderId, long user, int quantity = 1) =>
         new(orderId, sale.Id, user, quantity, 100 * quantity, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ShardId: 0);
 
-    private Task<IReadOnlyList<OrderWrite>> WriteAsync(params Reservation[] batch) =>
+    protected Task<IReadOnlyList<OrderWrite>> WriteAsync(params Reservation[] batch) =>
         _orders.WriteAsync(batch, TimeSpan.FromMinutes(15), CancellationToken.None);
 
     [Fact]

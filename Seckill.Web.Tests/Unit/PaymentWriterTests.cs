@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Orders;
 
@@ -12,12 +10,9 @@ namespace Seckill.Web.Tests.Unit;
 /// what a batch does to the orders is tested against real databases (<c>PaymentBurstTests</c>,
 /// <c>OrderStoreTests</c>).
 /// </summary>
-public sealed class PaymentWriterTests : IDisposable
+public sealed class PaymentWriterTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
-    public void Dispose() => _services.Dispose();
 
     [Fact]
     public async Task ChangesQueuedWhileABatchIsInTheDatabaseShareTheNextBatches()
@@ -65,7 +60,7 @@ public sealed class PaymentWriterTests : IDisposable
     private async Task<PaymentWriter> StartWriterAsync(IOrderStore store)
     {
         var options = Options.Create(new OrderOptions());
-        var writer = new PaymentWriter(store, new DatabaseSlots(options, _services.GetRequiredService<IMeterFactory>()), options, new WriterThreads(new LoopThread("test order writer"), null));
+        var writer = new PaymentWriter(store, options, new WriterThreads(new LoopThread("test order writer"), null));
         await writer.StartAsync(CancellationToken.None);
         return writer;
     }

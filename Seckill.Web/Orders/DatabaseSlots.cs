@@ -5,8 +5,10 @@ using Microsoft.Extensions.Options;
 namespace Seckill.Web.Orders;
 
 /// <summary>
-/// The buyers' requests that reach the database — reading an order, paying, cancelling — take one
-/// of <c>Orders:DatabaseConcurrency</c> slots; the others wait for a slot without holding a thread.
+/// The buyers' requests that read the database — an order, a list of orders — take one of
+/// <c>Orders:DatabaseConcurrency</c> slots; the others wait for a slot without holding a thread.
+/// Payments and cancellations do not: they go through <see cref="PaymentWriter"/>, one batch at a
+/// time, which must not queue behind the reads.
 /// </summary>
 /// <remarks>
 /// In a flash sale thousands of buyers poll their order or pay in the same seconds. Unbounded,
@@ -22,7 +24,7 @@ public sealed class DatabaseSlots(IOptions<OrderOptions> options, IMeterFactory 
 {
     private readonly SemaphoreSlim _slots = new(options.Value.DatabaseConcurrency);
     private readonly Histogram<double> _waits = meters.Create("Seckill.Orders").CreateHistogram<double>("seckill.db.slot.wait", "s",
-        "How long a buyer's database call (an order read, a batch of payments) waited for one of Orders:DatabaseConcurrency slots.",
+        "How long a buyer's database read (an order, a list of orders) waited for one of Orders:DatabaseConcurrency slots.",
         advice: new() { HistogramBucketBoundaries = [0.0001, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
 
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)

@@ -9,8 +9,8 @@ namespace Seckill.Web.Orders;
 /// batches (<see cref="PaymentWriter"/>).
 /// </summary>
 /// <remarks>
-/// A buyer's reads, and each batch of payments and cancellations, wait for one of the
-/// <see cref="DatabaseSlots"/>; expiry runs in its own job and does not.
+/// A buyer's reads wait for one of the <see cref="DatabaseSlots"/>; the batches of payments and
+/// cancellations (one at a time) and expiry (its own job) do not.
 /// </remarks>
 public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Restock restock, DatabaseSlots database, IOrderEvents events)
 {

@@ -34,8 +34,8 @@ public sealed class OrderOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Orders:ReplayAfter must be between 100 ms and 1 hour.")]
     public TimeSpan ReplayAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Most buyer requests (order reads, payments, cancellations) in the database at
-    /// once; more wait their turn without holding a thread (see <see cref="DatabaseSlots"/>).</summary>
+    /// <summary>Most buyer reads (an order, a list of orders) in the database at once; more wait
+    /// their turn without holding a thread (see <see cref="DatabaseSlots"/>).</summary>
     [Range(1, 1_000, ErrorMessage = "Orders:DatabaseConcurrency must be between 1 and 1000.")]
     public int DatabaseConcurrency { get; set; } = 8;
 }

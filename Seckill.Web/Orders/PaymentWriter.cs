@@ -13,10 +13,13 @@ namespace Seckill.Web.Orders;
 /// (one fsync) each, queued behind one another, and payments waited seconds (BENCHMARKS.md).
 /// Batched, the changes queued while one batch commits form the next (group commit): no waiting
 /// window is added when few pay, and a crowd shares its commits. Many producers, one consumer.
-/// A batch takes one of the buyers' <see cref="DatabaseSlots"/> like any buyer's call. A graceful
-/// stop writes what is queued before the host stops.
+/// A batch does not take one of the buyers' <see cref="DatabaseSlots"/>: one loop writes one batch
+/// at a time, so it adds at most one connection to the database's work anyway, and in a sale's
+/// busiest seconds a batch queued behind thousands of order reads (the polls of buyers answered
+/// 202) made every payer wait seconds (BENCHMARKS.md sections 26–27). A graceful stop writes what is
+/// queued before the host stops.
 /// </remarks>
-public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOptions<OrderOptions> options, WriterThreads threads) : BackgroundService
+public sealed class PaymentWriter(IOrderStore store, IOptions<OrderOptions> options, WriterThreads threads) : BackgroundService
 {
     private readonly Channel<QueuedChange> _queue = Channel.CreateUnbounded<QueuedChange>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>
@@ -75,7 +78,7 @@ public sealed class PaymentWriter(IOrderStore store, DatabaseSlots database, IOp
         var changes = batch.ConvertAll(queued => queued.Change);
         try
         {
-            var results = await database.RunAsync(token => store.ChangeAsync(changes, token), CancellationToken.None);
+            var results = await store.ChangeAsync(changes, CancellationToken.None);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].TrySetResult(results[i]);

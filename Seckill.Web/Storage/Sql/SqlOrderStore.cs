@@ -179,13 +179,20 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         {
             var sql = new Sql(connection, transaction, cancellationToken);
             var now = time.GetUtcNow();
-            // The batch's sales first, in id order, as the expiry job takes them: ending an order
-            // (cancelled, or expired on a late payment) updates its sale's row, and two batches,
-            // or a batch and the job, taking sale rows in different orders would deadlock. Then
-            // the orders, all in one statement: sale rows before order rows, as the order
-            // writer's guarded update then insert takes them.
+            // The sales of the orders this batch may end first, in id order, as the expiry job
+            // takes them: ending an order (cancelled, or expired on a late payment) updates its
+            // sale's row, and two batches, or a batch and the job, taking sale rows in different
+            // orders would deadlock. Then the orders, all in one statement: sale rows before order
+            // rows, as the order writer's guarded update then insert takes them. A payment in time
+            // changes its order's row only, and does not lock the sale's: the order writer needs
+            // that row for every batch it commits, and payers came in the selling seconds.
+            // (A payment is late by its order's deadline, fixed when the order was written, against
+            // this batch's one `now`: which orders may be ended is known before anything is locked.)
             var orderIds = changes.Select(change => change.OrderId).Distinct().ToList();
-            foreach (var saleId in await sql.QueryAsync<long>("SELECT DISTINCT sale_id FROM orders WHERE id IN @orderIds ORDER BY sale_id", new { orderIds }))
+            var cancelled = changes.Where(change => change.Kind == OrderChangeKind.Cancel).Select(change => change.OrderId).Distinct().ToList();
+            foreach (var saleId in await sql.QueryAsync<long>(
+                "SELECT DISTINCT sale_id FROM orders WHERE id IN @orderIds AND (id IN @cancelled OR pay_by <= @nowMs) ORDER BY sale_id",
+                new { orderIds, cancelled, nowMs = now.ToUnixTimeMilliseconds() }))
             {
                 await LockSaleAsync(sql, saleId);
             }
