@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Seckill.Web.Orders;
@@ -110,12 +111,56 @@ public sealed class PaymentBurstTests
         Assert.Equal(1, (await factory.SettledStockAsync(sale.Id)).Paid);
     }
 
+    /// <summary>
+    /// Polls that wait for a slot together are read together: with the only slot taken, 200 buyers
+    /// poll their orders; once it is free, one statement reads all 200 and each buyer gets their own order.
+    /// </summary>
+    [Fact]
+    public async Task PollsWaitingForASlotAreReadInOneStatement()
+    {
+        const int Buyers = 200;
+        CountingOrderStore? store = null;
+        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "1" },
+            services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
+                store = new CountingOrderStore(ActivatorUtilities.CreateInstance<Seckill.Web.Storage.Sql.SqlOrderStore>(provider)))));
+        var sale = await factory.CreateSaleAsync(stock: Buyers);
+        var orders = await Task.WhenAll(Enumerable.Range(1, Buyers).Select(async user =>
+        {
+            var buyer = factory.ClientFor(user);
+            return (Buyer: buyer, (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId);
+        }));
+        await factory.SettledStockAsync(sale.Id);
+        var statementsBefore = store!.ReadStatements;
+
+        var slots = factory.Get<DatabaseSlots>();
+        var reads = factory.Get<OrderReads>();
+        var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = slots.RunAsync(_ => release.Task, CancellationToken.None);
+        var polls = orders.Select(o => o.Buyer.GetAsync($"/api/orders/{o.OrderId}")).ToList();
+        try
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(reads.Waiting == Buyers), () => $"{Buyers} polls waiting (now {reads.Waiting})");
+        }
+        finally
+        {
+            release.SetResult(0);
+            await held;
+        }
+        var answers = await Task.WhenAll(polls);
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var seen = await Task.WhenAll(answers.Select(a => a.Content.ReadFromJsonAsync<OrderResponse>(Api.Json)));
+        Assert.Equal(orders.Select(o => o.OrderId), seen.Select(order => order!.OrderId));
+        Assert.Equal(1, store.ReadStatements - statementsBefore);
+    }
+
     /// <summary>The real order store, counting how many buyer reads, and how many batches of payments, are in it at once.</summary>
     private sealed class CountingOrderStore(IOrderStore inner) : IOrderStore
     {
         private readonly AtOnce _readsInside = new();
         private readonly AtOnce _batchesInside = new();
         private int _reads;
+        private int _readStatements;
         private int _changes;
 
         public int MostReadsAtOnce => _readsInside.Most;
@@ -124,13 +169,19 @@ public sealed class PaymentBurstTests
 
         public int Reads => Volatile.Read(ref _reads);
 
+        public int ReadStatements => Volatile.Read(ref _readStatements);
+
         /// <summary>Payments and cancellations, however they were batched.</summary>
         public int Changes => Volatile.Read(ref _changes);
 
-        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken)
+        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => inner.FindAsync(orderId, cancellationToken);
+
+        /// <summary>A buyer's reads (<see cref="OrderReads"/>): counted by the orders read, and by the statements in the database at once.</summary>
+        public Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _reads);
-            return _readsInside.RunAsync(() => inner.FindAsync(orderId, cancellationToken));
+            Interlocked.Add(ref _reads, orderIds.Count);
+            Interlocked.Increment(ref _readStatements);
+            return _readsInside.RunAsync(() => inner.FindManyAsync(orderIds, cancellationToken));
         }
 
         public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken)

@@ -141,6 +141,19 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyOrdersAreReadTogetherAndOnlyThoseThatExist()
+    {
+        var sale = await SaleAsync(10);
+        await WriteAsync(For(sale, 1, 1), For(sale, 2, 2, quantity: 3), For(sale, 3, 3));
+
+        // An id twice (two polls of one order in a statement) and one never written.
+        var found = await _orders.FindManyAsync([2, 99, 1, 2], CancellationToken.None);
+
+        Assert.Equal([(1L, 1L, 1), (2L, 2L, 3)], found.Select(order => (order.Id, order.UserId, order.Quantity)).Order());
+        Assert.Empty(await _orders.FindManyAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TheSoldGuardRefusesUnitsBeyondTheStock()
     {
         var sale = await SaleAsync(3);

@@ -117,6 +117,8 @@ public sealed class PaymentWriterTests
 
         public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -20,6 +20,9 @@ public interface IOrderStore
 
     Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken);
 
+    /// <summary>The stored orders among <paramref name="orderIds"/>, in one statement (ids not found are left out).</summary>
+    Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken);
+
     /// <summary>
     /// Payments and cancellations of many orders in one transaction (one commit, one fsync), judged
     /// in the batch's order; results in the batch's order. A payment is atomic against expiry: an

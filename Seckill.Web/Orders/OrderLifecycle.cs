@@ -9,14 +9,13 @@ namespace Seckill.Web.Orders;
 /// batches (<see cref="PaymentWriter"/>).
 /// </summary>
 /// <remarks>
-/// A buyer's reads wait for one of the <see cref="DatabaseSlots"/>; the batches of payments and
-/// cancellations (one at a time) and expiry (its own job) do not.
+/// A buyer's reads wait for one of the <see cref="DatabaseSlots"/> (<see cref="OrderReads"/>); the
+/// batches of payments and cancellations (one at a time) and expiry (its own job) do not.
 /// </remarks>
-public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Restock restock, DatabaseSlots database, IOrderEvents events)
+public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Restock restock, OrderReads reads, IOrderEvents events)
 {
     /// <summary>A stored order, read for a buyer (the pending table is the caller's to check first).</summary>
-    public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) =>
-        database.RunAsync(token => store.FindAsync(orderId, token), cancellationToken);
+    public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => reads.FindAsync(orderId, cancellationToken);
 
     /// <summary>Pays the order if it is <paramref name="buyerId"/>'s (null: anyone's); <see cref="PaymentOutcome.NotFound"/> if it is not.</summary>
     public async Task<PaymentOutcome> PayAsync(long orderId, long? buyerId, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ public static class OrdersSetup
         services.AddOptions<OrderOptions>().BindConfiguration(OrderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddApiJson(OrdersJson.Default);
         services.AddSingleton<DatabaseSlots>();
+        services.AddSingleton<OrderReads>();
         services.AddSingleton<OrderLifecycle>();
         services.AddSingleton<OrderWriter>();
         services.AddSingleton<PaymentWriter>();

@@ -174,6 +174,17 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return row?.ToOrder();
     }
 
+    public async Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
+    {
+        if (orderIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var rows = await new Sql(connection, null, cancellationToken).QueryAsync<OrderRow>($"SELECT {RowColumns} FROM orders WHERE id IN @orderIds", new { orderIds });
+        return rows.Select(row => row.ToOrder()).ToList();
+    }
+
     public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken) =>
         db.InTransactionAsync<IReadOnlyList<OrderChangeResult>>(async (connection, transaction) =>
         {
