@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,6 +32,7 @@ public class CheckoutTests
         public readonly InProcessStockShard Shard = new(0);
         public readonly GatedPool Pool = new();
         public readonly Checkout Checkout;
+        public readonly Allocator Allocator;
 
         public Parts(double refillRatio)
         {
@@ -52,7 +54,7 @@ public class CheckoutTests
             // A cluster of one: the broadcast has no one to tell.
             var broadcast = new SoldOutBroadcast(channel, SoldOut, Pool, shards, NullLogger<SoldOutBroadcast>.Instance);
             var mover = new StockMover(Pool, shards, ids, SoldOut, broadcast);
-            var allocator = new Allocator(Pool, shards, mover, rates, heartbeat, registry, channel, SoldOut,
+            var allocator = Allocator = new Allocator(Pool, shards, mover, rates, heartbeat, registry, channel, SoldOut,
                 Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }), NullLogger<Allocator>.Instance);
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
@@ -146,6 +148,37 @@ public class CheckoutTests
         Assert.Equal(PurchaseStatus.Queued, (await second).Status);
         Assert.False(parts.SoldOut.IsSoldOut(SaleId));
         Assert.Equal(new ShardStock(8, 2), await parts.Shard.GetAsync(SaleId));
+    }
+
+    /// <summary>
+    /// A buyer whose answer is already known is not queued behind the refill under way: when the
+    /// stock runs out, thousands a second arrive while one refill looks for more.
+    /// </summary>
+    [Fact]
+    public async Task ABuyerWhoseAnswerIsKnownDoesNotWaitForTheRefillUnderWay()
+    {
+        var parts = new Parts(refillRatio: 1);
+        parts.Pool.Add(SaleId, 10);
+        var lane = parts.Allocator.For(SaleId);
+        var movesSeen = lane.MovesDone;
+
+        var refill = parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()).AsTask();
+        await parts.Pool.TakeReached.Task;
+        try
+        {
+            // The sale is marked sold out meanwhile (elsewhere, say): that buyer is told at once.
+            Assert.True(parts.SoldOut.TryMarkSoldOut(SaleId, 0));
+            var told = await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.False(told);
+            Assert.False(refill.IsCompleted);
+        }
+        finally
+        {
+            parts.Pool.Release.SetResult();
+        }
+        Assert.True(await refill);
+        // A buyer who waited for it is told to look again.
+        Assert.True(await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()));
     }
 
     [Fact]

@@ -73,64 +73,91 @@ public sealed partial class Allocator(
     }
 
     /// <summary>
-    /// A buyer found their shard short. Waits for any refill under way; if one completed since the
-    /// buyer read <paramref name="movesSeen"/> (<see cref="SaleLane.MovesDone"/>), only says so;
-    /// otherwise moves at least <paramref name="needed"/> units to the buyer's shard: from the pool,
-    /// else from the coldest shards' surplus, else by starting the end game (everything left gathered
-    /// on one shard, where every instance then reserves).
+    /// A buyer found their shard short. Waits for any refill under way (unless the answer is known
+    /// already, <see cref="AnswerWithoutRefill"/>); if one completed since the buyer read
+    /// <paramref name="movesSeen"/> (<see cref="SaleLane.MovesDone"/>), only says so; otherwise moves
+    /// at least <paramref name="needed"/> units to the buyer's shard: from the pool, else from the
+    /// coldest shards' surplus, else by starting the end game (everything left gathered on one shard,
+    /// where every instance then reserves).
     /// </summary>
     /// <param name="lookedAt">When (<see cref="Stopwatch.GetTimestamp"/>) the buyer found the shard short.</param>
     /// <returns>Whether the buyer's shard (see <see cref="SaleLane.ShardFor"/>) may now hold more than when the buyer looked.</returns>
     public async ValueTask<bool> RefillAsync(SaleLane lane, int needed, int saleStock, long movesSeen, long lookedAt)
     {
+        if (AnswerWithoutRefill(lane, movesSeen, lookedAt) is { } answer)
+        {
+            return answer;
+        }
         await lane.Gate.WaitAsync();
         try
         {
-            if (Volatile.Read(ref lane.Completed) != movesSeen)
-            {
-                return true;
-            }
-            // Sold out and nothing returned since: no need to ask anyone again.
-            if (soldOut.IsSoldOut(lane.SaleId))
-            {
-                return false;
-            }
-            // A refill that began after this buyer looked found nothing: its answer is this buyer's
-            // too. Without this, the crowd queued here when the stock runs out would each redo the
-            // same empty refill (database and Redis round trips) one after the other, for seconds.
-            if (lane.EmptyRefillStartedAt > lookedAt)
-            {
-                return false;
-            }
-            var startedAt = Stopwatch.GetTimestamp();
-            var target = lane.ShardFor(shards.Local.Id);
-            var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
-            var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
-            if (moved == 0 && _options.Rebalance)
-            {
-                moved = await FromOtherShardsAsync(lane, target, needed, wanted);
-            }
-            if (moved == 0)
-            {
-                // Nothing in the pool or to spare elsewhere: units still on their way (a top-up or
-                // a rebalance whose mover has taken them and not yet landed them) are landed now, by
-                // this buyer, rather than counted as sold (NoStrandedStockTests).
-                moved = await mover.LandInTransitAsync(lane.SaleId);
-            }
-            // Units came, or the buyer's shard is now the end game's: either way, look again.
-            if (moved > 0 || lane.ShardFor(shards.Local.Id) != target)
-            {
-                Interlocked.Increment(ref lane.Completed);
-                return true;
-            }
-            lane.EmptyRefillStartedAt = startedAt;
-            lane.EmptyRefills++;
-            return false;
+            return AnswerWithoutRefill(lane, movesSeen, lookedAt) ?? await RefillHeldAsync(lane, needed, saleStock);
         }
         finally
         {
             lane.Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// What a buyer who found the shard short can be told without a refill of their own: look again
+    /// (a refill completed since they read <paramref name="movesSeen"/>), or nothing came (the sale
+    /// is sold out, or a refill that began after they looked found nothing); null if neither.
+    /// </summary>
+    /// <remarks>
+    /// Asked before the gate as well as under it: when the stock runs out, thousands of buyers a
+    /// second find their shard short, and those whose answer is already known (sold out, or an empty
+    /// refill began after they looked) no longer queue at the gate behind a refill that is looking
+    /// for more, to be let through one at a time (BENCHMARKS.md section 28).
+    /// </remarks>
+    private bool? AnswerWithoutRefill(SaleLane lane, long movesSeen, long lookedAt)
+    {
+        if (Volatile.Read(ref lane.Completed) != movesSeen)
+        {
+            return true;
+        }
+        // Sold out and nothing returned since: no need to ask anyone again.
+        if (soldOut.IsSoldOut(lane.SaleId))
+        {
+            return false;
+        }
+        // A refill that began after this buyer looked found nothing: its answer is this buyer's
+        // too. Without this, the crowd waiting when the stock runs out would each redo the same
+        // empty refill (database and Redis round trips) one after the other, for seconds.
+        if (Volatile.Read(ref lane.EmptyRefillStartedAt) > lookedAt)
+        {
+            return false;
+        }
+        return null;
+    }
+
+    /// <summary>The refill itself, under the lane's gate.</summary>
+    private async ValueTask<bool> RefillHeldAsync(SaleLane lane, int needed, int saleStock)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        var target = lane.ShardFor(shards.Local.Id);
+        var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
+        var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
+        if (moved == 0 && _options.Rebalance)
+        {
+            moved = await FromOtherShardsAsync(lane, target, needed, wanted);
+        }
+        if (moved == 0)
+        {
+            // Nothing in the pool or to spare elsewhere: units still on their way (a top-up or
+            // a rebalance whose mover has taken them and not yet landed them) are landed now, by
+            // this buyer, rather than counted as sold (NoStrandedStockTests).
+            moved = await mover.LandInTransitAsync(lane.SaleId);
+        }
+        // Units came, or the buyer's shard is now the end game's: either way, look again.
+        if (moved > 0 || lane.ShardFor(shards.Local.Id) != target)
+        {
+            Interlocked.Increment(ref lane.Completed);
+            return true;
+        }
+        Volatile.Write(ref lane.EmptyRefillStartedAt, startedAt);
+        lane.EmptyRefills++;
+        return false;
     }
 
     /// <summary>The pool is empty: the coldest shards' surplus, or else the end game.</summary>
