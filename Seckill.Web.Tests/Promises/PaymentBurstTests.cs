@@ -46,18 +46,8 @@ public sealed class PaymentBurstTests
     public async Task NoMoreBuyerRequestsAreInTheDatabaseAtOnceThanItsSlots()
     {
         const int Buyers = 500;
-        CountingOrderStore? store = null;
-        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "2" },
-            services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
-                store = new CountingOrderStore(ActivatorUtilities.CreateInstance<Seckill.Web.Storage.Sql.SqlOrderStore>(provider)))));
-        var sale = await factory.CreateSaleAsync(stock: Buyers);
-        var orders = await Task.WhenAll(Enumerable.Range(1, Buyers).Select(async user =>
-        {
-            var buyer = factory.ClientFor(user);
-            var response = await buyer.PurchaseAsync(sale.Id);
-            return (Buyer: buyer, (await response.ReadPurchaseAsync()).OrderId);
-        }));
-        await factory.SettledStockAsync(sale.Id);
+        using var sold = await SoldAsync(Buyers, slots: 2);
+        var (factory, store, orders) = (sold.Factory, sold.Store, sold.Orders);
 
         // Every winner polls twice and pays, all at once: 1,500 requests for 2 slots.
         var answers = await Task.WhenAll(orders.SelectMany(o => new[]
@@ -71,12 +61,12 @@ public sealed class PaymentBurstTests
         // Two reads per buyer; a payment reads nothing of its own (the batch judges whose order
         // it is), and the payments go in batches, each batch one call (how they are batched is
         // PaymentWriterTests').
-        Assert.Equal(Buyers * 2, store!.Reads);
+        Assert.Equal(Buyers * 2, store.Reads);
         Assert.Equal(Buyers, store.Changes);
         Assert.InRange(store.MostReadsAtOnce, 1, 2);
         // The payment writer's batches take no slot: one at a time, beside the reads.
         Assert.Equal(1, store.MostBatchesAtOnce);
-        Assert.Equal(Buyers, (await factory.SettledStockAsync(sale.Id)).Paid);
+        Assert.Equal(Buyers, (await factory.SettledStockAsync(sold.SaleId)).Paid);
     }
 
     /// <summary>
@@ -119,18 +109,9 @@ public sealed class PaymentBurstTests
     public async Task PollsWaitingForASlotAreReadInOneStatement()
     {
         const int Buyers = 200;
-        CountingOrderStore? store = null;
-        using var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = "1" },
-            services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
-                store = new CountingOrderStore(ActivatorUtilities.CreateInstance<Seckill.Web.Storage.Sql.SqlOrderStore>(provider)))));
-        var sale = await factory.CreateSaleAsync(stock: Buyers);
-        var orders = await Task.WhenAll(Enumerable.Range(1, Buyers).Select(async user =>
-        {
-            var buyer = factory.ClientFor(user);
-            return (Buyer: buyer, (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId);
-        }));
-        await factory.SettledStockAsync(sale.Id);
-        var statementsBefore = store!.ReadStatements;
+        using var sold = await SoldAsync(Buyers, slots: 1);
+        var (factory, store, orders) = (sold.Factory, sold.Store, sold.Orders);
+        var statementsBefore = store.ReadStatements;
 
         var slots = factory.Get<DatabaseSlots>();
         var reads = factory.Get<OrderReads>();
@@ -152,6 +133,31 @@ public sealed class PaymentBurstTests
         var seen = await Task.WhenAll(answers.Select(a => a.Content.ReadFromJsonAsync<OrderResponse>(Api.Json)));
         Assert.Equal(orders.Select(o => o.OrderId), seen.Select(order => order!.OrderId));
         Assert.Equal(1, store.ReadStatements - statementsBefore);
+    }
+
+    /// <summary>
+    /// An instance with <paramref name="slots"/> database slots over a <see cref="CountingOrderStore"/>,
+    /// and a sale that <paramref name="buyers"/> buyers bought one unit each of, all written.
+    /// </summary>
+    private static async Task<Sold> SoldAsync(int buyers, int slots)
+    {
+        CountingOrderStore? store = null;
+        var factory = new SeckillFactory(new Dictionary<string, string?> { ["Orders:DatabaseConcurrency"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
+                store = new CountingOrderStore(ActivatorUtilities.CreateInstance<Seckill.Web.Storage.Sql.SqlOrderStore>(provider)))));
+        var sale = await factory.CreateSaleAsync(stock: buyers);
+        var orders = await Task.WhenAll(Enumerable.Range(1, buyers).Select(async user =>
+        {
+            var buyer = factory.ClientFor(user);
+            return (buyer, (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId);
+        }));
+        await factory.SettledStockAsync(sale.Id);
+        return new Sold(factory, store!, sale.Id, orders);
+    }
+
+    private sealed record Sold(SeckillFactory Factory, CountingOrderStore Store, long SaleId, (HttpClient Buyer, long OrderId)[] Orders) : IDisposable
+    {
+        public void Dispose() => Factory.Dispose();
     }
 
     /// <summary>The real order store, counting how many buyer reads, and how many batches of payments, are in it at once.</summary>
