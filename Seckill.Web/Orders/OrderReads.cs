@@ -10,8 +10,8 @@ namespace Seckill.Web.Orders;
 /// <remarks>
 /// Once a sale's order writer falls behind, thousands of buyers answered 202 poll their orders in
 /// the same seconds. One statement per poll, <c>Orders:DatabaseConcurrency</c> at a time, made a
-/// poll wait 2–3.6 s (clustered, 7,500–10,000 buyers a second) while MySQL, the driver and the
-/// mapping worked on each row separately (BENCHMARKS.md section 28). Every read is still of the
+/// poll wait 1.7–5 s at its median (clustered, 7,500–10,000 buyers a second) while MySQL, the
+/// driver and the mapping worked on each row separately (BENCHMARKS.md section 28). Every read is still of the
 /// database as it is then: nothing is cached, a batch only shares the round trip.
 /// </remarks>
 public sealed class OrderReads(IOrderStore store, DatabaseSlots database)
