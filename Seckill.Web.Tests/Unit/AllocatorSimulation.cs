@@ -486,7 +486,7 @@ public sealed class AllocatorSimulation
             var heartbeat = new InstanceHeartbeat(_registry, _router, _rates, Options.Create(new InstanceOptions { InstanceId = Id }), cluster,
                 _sim._clock, NullLogger<InstanceHeartbeat>.Instance);
             var mover = new StockMover(pool, _router, _ids, soldOut, broadcast);
-            Allocator = new Allocator(pool, _router, mover, _rates, heartbeat, _registry, channel, soldOut, options, NullLogger<Allocator>.Instance);
+            Allocator = new Allocator(pool, _router, mover, _rates, heartbeat, _registry, channel, soldOut, broadcast, options, NullLogger<Allocator>.Instance);
             Rebalancer = new Rebalancer(Allocator, mover, pool, _router, soldOut, broadcast, options, _sim._clock, NullLogger<Rebalancer>.Instance);
             Reclaimer = new Reclaimer(_registry, _router, pool, Allocator, mover, _ids, soldOut, broadcast, cluster, _sim._clock, NullLogger<Reclaimer>.Instance);
             _reserver = new StockReserver(_router, Allocator, soldOut, broadcast);

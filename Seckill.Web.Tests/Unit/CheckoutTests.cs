@@ -54,7 +54,7 @@ public class CheckoutTests
             // A cluster of one: the broadcast has no one to tell.
             var broadcast = new SoldOutBroadcast(channel, SoldOut, Pool, shards, NullLogger<SoldOutBroadcast>.Instance);
             var mover = new StockMover(Pool, shards, ids, SoldOut, broadcast);
-            var allocator = Allocator = new Allocator(Pool, shards, mover, rates, heartbeat, registry, channel, SoldOut,
+            var allocator = Allocator = new Allocator(Pool, shards, mover, rates, heartbeat, registry, channel, SoldOut, broadcast,
                 Options.Create(new AllocationOptions { ReserveRatio = 1, RefillRatio = refillRatio }), NullLogger<Allocator>.Instance);
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
@@ -179,6 +179,22 @@ public class CheckoutTests
         Assert.True(await refill);
         // A buyer who waited for it is told to look again.
         Assert.True(await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>
+    /// The refill that finds nothing anywhere, with the buyers' shard empty too, marks the sale sold
+    /// out itself: the crowd waiting for it is answered from memory, not after a second look each.
+    /// </summary>
+    [Fact]
+    public async Task AnEmptyRefillOfAnEmptyShardMarksTheSaleSoldOut()
+    {
+        var parts = new Parts(refillRatio: 1);
+        parts.Pool.Release.SetResult();
+        var lane = parts.Allocator.For(SaleId);
+
+        Assert.False(await parts.Allocator.RefillAsync(lane, 1, 10, lane.MovesDone, Stopwatch.GetTimestamp()));
+
+        Assert.True(parts.SoldOut.IsSoldOut(SaleId));
     }
 
     [Fact]

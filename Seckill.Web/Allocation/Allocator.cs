@@ -18,7 +18,7 @@ namespace Seckill.Web.Allocation;
 /// <remarks>Thread-safe: per sale, refills of the local shard go one at a time (<see cref="SaleLane"/>).</remarks>
 public sealed partial class Allocator(
     IStockPool pool, IShardRouter shards, StockMover mover, SellRates rates, InstanceHeartbeat heartbeat, IInstanceRegistry registry,
-    IClusterChannel channel, SoldOutBoard soldOut, IOptions<AllocationOptions> options, ILogger<Allocator> log)
+    IClusterChannel channel, SoldOutBoard soldOut, ISoldOutBroadcast broadcast, IOptions<AllocationOptions> options, ILogger<Allocator> log)
 {
     private const string EndgamePrefix = "endgame:";
     private const string EndgameOverPrefix = "endgame_over:";
@@ -135,6 +135,8 @@ public sealed partial class Allocator(
     private async ValueTask<bool> RefillHeldAsync(SaleLane lane, int needed, int saleStock)
     {
         var startedAt = Stopwatch.GetTimestamp();
+        // Read before anything is looked at: stock that comes back after this changes it (MarkSoldOutIfEmptyAsync).
+        soldOut.IsSoldOut(lane.SaleId, out var observed);
         var target = lane.ShardFor(shards.Local.Id);
         var wanted = Math.Max(needed, Math.Max((long)Math.Ceiling(saleStock * _options.RefillRatio), RebalancePlan.Target(lane.Meter.Rate, _options)));
         var moved = await mover.FromPoolAsync(lane.SaleId, target, wanted);
@@ -157,7 +159,34 @@ public sealed partial class Allocator(
         }
         Volatile.Write(ref lane.EmptyRefillStartedAt, startedAt);
         lane.EmptyRefills++;
+        await MarkSoldOutIfEmptyAsync(lane.SaleId, target, observed);
         return false;
+    }
+
+    /// <summary>
+    /// A refill found nothing anywhere (pool, other shards, transfers): if the buyers' shard is
+    /// empty too, the sale is sold out for this instance's buyers from now on, unless stock came
+    /// back since <paramref name="observed"/> was read (every return bumps it after its units are
+    /// in place, so a unit these reads missed keeps the flag off).
+    /// </summary>
+    /// <remarks>
+    /// Without this, the sale was marked only once a buyer had looked at the shard a second time
+    /// and a second empty refill had begun after that look: while thousands of buyers a second
+    /// found the shard empty, each waiting for those round trips (BENCHMARKS.md section 28).
+    /// </remarks>
+    private async ValueTask MarkSoldOutIfEmptyAsync(long saleId, int shardId, long observed)
+    {
+        try
+        {
+            if ((await shards.Get(shardId).GetAsync(saleId)).Available == 0 && soldOut.TryMarkSoldOut(saleId, observed))
+            {
+                broadcast.SoldOut(saleId);
+            }
+        }
+        catch (StockUnavailableException)
+        {
+            // The shard did not answer: the buyers' own second look decides, as before.
+        }
     }
 
     /// <summary>The pool is empty: the coldest shards' surplus, or else the end game.</summary>
@@ -232,18 +261,34 @@ public sealed partial class Allocator(
     {
         try
         {
-            if (!shards.TryGet(endgameShard, out var shard) || !await shard.IsReclaimedAsync())
+            if (await KnownShardAsync(endgameShard) is not { } shard || !await shard.IsReclaimedAsync())
             {
                 return false;
             }
         }
         catch (StockUnavailableException)
         {
-            // Not known now: if its instance is dead, its reclaim ends the end game.
+            // Not reachable now: if its instance is dead, its reclaim ends the end game.
             return false;
         }
         await EndEndgamesOnAsync(endgameShard);
         return true;
+    }
+
+    /// <summary>
+    /// The shard, learnt from its instance's last beat in the registry if this instance has not met
+    /// it (its instance died before this one started: the heartbeat opens live instances' shards
+    /// only); null if the registry has no beat of it either.
+    /// </summary>
+    private async ValueTask<IStockShard?> KnownShardAsync(int shardId)
+    {
+        if (!shards.TryGet(shardId, out var shard) &&
+            (await registry.ListAllAsync()).FirstOrDefault(beat => beat.InstanceId == shardId) is { } beat)
+        {
+            await shards.LearnAsync([beat]);
+            shards.TryGet(shardId, out shard);
+        }
+        return shard;
     }
 
     /// <summary>
