@@ -160,15 +160,17 @@ public class CheckoutTests
         var parts = new Parts(refillRatio: 1);
         parts.Pool.Add(SaleId, 10);
         var lane = parts.Allocator.For(SaleId);
+        // What a buyer who found the shard short saw: the moves done, and when they looked.
         var movesSeen = lane.MovesDone;
+        var lookedAt = Stopwatch.GetTimestamp();
 
-        var refill = parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()).AsTask();
+        var refill = parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, lookedAt).AsTask();
         await parts.Pool.TakeReached.Task;
         try
         {
             // The sale is marked sold out meanwhile (elsewhere, say): that buyer is told at once.
             Assert.True(parts.SoldOut.TryMarkSoldOut(SaleId, 0));
-            var told = await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            var told = await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, lookedAt).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.False(told);
             Assert.False(refill.IsCompleted);
         }
@@ -178,7 +180,7 @@ public class CheckoutTests
         }
         Assert.True(await refill);
         // A buyer who waited for it is told to look again.
-        Assert.True(await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, Stopwatch.GetTimestamp()));
+        Assert.True(await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, lookedAt));
     }
 
     /// <summary>
@@ -191,8 +193,9 @@ public class CheckoutTests
         var parts = new Parts(refillRatio: 1);
         parts.Pool.Release.SetResult();
         var lane = parts.Allocator.For(SaleId);
+        var (movesSeen, lookedAt) = (lane.MovesDone, Stopwatch.GetTimestamp());
 
-        Assert.False(await parts.Allocator.RefillAsync(lane, 1, 10, lane.MovesDone, Stopwatch.GetTimestamp()));
+        Assert.False(await parts.Allocator.RefillAsync(lane, 1, 10, movesSeen, lookedAt));
 
         Assert.True(parts.SoldOut.IsSoldOut(SaleId));
     }

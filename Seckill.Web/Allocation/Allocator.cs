@@ -261,7 +261,7 @@ public sealed partial class Allocator(
     {
         try
         {
-            if (await KnownShardAsync(endgameShard) is not { } shard || !await shard.IsReclaimedAsync())
+            if (await shards.GetOrLearnAsync(registry, endgameShard) is not { } shard || !await shard.IsReclaimedAsync())
             {
                 return false;
             }
@@ -273,22 +273,6 @@ public sealed partial class Allocator(
         }
         await EndEndgamesOnAsync(endgameShard);
         return true;
-    }
-
-    /// <summary>
-    /// The shard, learnt from its instance's last beat in the registry if this instance has not met
-    /// it (its instance died before this one started: the heartbeat opens live instances' shards
-    /// only); null if the registry has no beat of it either.
-    /// </summary>
-    private async ValueTask<IStockShard?> KnownShardAsync(int shardId)
-    {
-        if (!shards.TryGet(shardId, out var shard) &&
-            (await registry.ListAllAsync()).FirstOrDefault(beat => beat.InstanceId == shardId) is { } beat)
-        {
-            await shards.LearnAsync([beat]);
-            shards.TryGet(shardId, out shard);
-        }
-        return shard;
     }
 
     /// <summary>

@@ -145,7 +145,12 @@ public sealed partial class Reclaimer(
     /// </summary>
     private async Task FinishMoveAsync(int id, Transfer move, IStockShard? deadShard)
     {
-        await LearnOtherEndAsync(move.FromShard == id ? move.ToShard : move.FromShard);
+        // The move's other end may be a shard this instance never met: another dead instance's, or
+        // one whose instance came back after this one last listed the live.
+        if ((move.FromShard == id ? move.ToShard : move.FromShard) is { } otherEnd)
+        {
+            await shards.GetOrLearnAsync(registry, otherEnd);
+        }
         if (!move.Withdrawn)
         {
             var source = move.FromShard == id ? deadShard : shards.TryGet(move.FromShard!.Value, out var other) ? other : null;
@@ -171,23 +176,6 @@ public sealed partial class Reclaimer(
         {
             // Its destination does not answer: the periodic rebalance resumes it later.
             LogMoveLeft(e, move.SaleId, move.TransferId);
-        }
-    }
-
-    /// <summary>
-    /// Opens the shard at the move's other end if this instance does not know it yet: the heartbeat
-    /// learns only live instances, and the other end may be another dead instance's shard (its Redis
-    /// still answers), or one whose instance came back after this one last listed the live.
-    /// </summary>
-    private async Task LearnOtherEndAsync(int? shardId)
-    {
-        if (shardId is not { } other || shards.TryGet(other, out _))
-        {
-            return;
-        }
-        if ((await registry.ListAllAsync()).FirstOrDefault(beat => beat.InstanceId == other) is { } beat)
-        {
-            await shards.LearnAsync([beat]);
         }
     }
 

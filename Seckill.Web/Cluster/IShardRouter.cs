@@ -24,3 +24,23 @@ public interface IShardRouter
     /// <summary>The registry says where the instances' shards are: open those not known yet (bounded by <c>Cluster:MaxShardConnections</c>).</summary>
     Task LearnAsync(IReadOnlyList<InstanceBeat> instances);
 }
+
+public static class ShardRouterExtensions
+{
+    /// <summary>
+    /// The shard, opened from its instance's last beat in the registry if this instance has not met
+    /// it: the heartbeat opens live instances' shards only, and a dead instance's shard (its Redis
+    /// may still answer) is still needed to end its end games and land its moves. Null if the
+    /// registry has no beat of it either.
+    /// </summary>
+    public static async ValueTask<IStockShard?> GetOrLearnAsync(this IShardRouter shards, IInstanceRegistry registry, int shardId)
+    {
+        if (!shards.TryGet(shardId, out var shard) &&
+            (await registry.ListAllAsync()).FirstOrDefault(beat => beat.InstanceId == shardId) is { } beat)
+        {
+            await shards.LearnAsync([beat]);
+            shards.TryGet(shardId, out shard);
+        }
+        return shard;
+    }
+}
