@@ -15,6 +15,7 @@ using Seckill.Web.Storage;
 using Seckill.Web.Storage.InProcess;
 using Seckill.Web.Storage.Sql;
 using Seckill.Web.Storage.Sqlite;
+using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Unit;
 
@@ -62,7 +63,7 @@ public class CheckoutTests
             // Its meters are made and never read: no exporter listens in this test.
             var meters = new ServiceCollection().AddMetrics().BuildServiceProvider()
                 .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-            var writer = new OrderWriter(store, shards, restock, new NoOneListening(), orderOptions, meters, new WriterThreads(new LoopThread("test order writer"), null), NullLogger<OrderWriter>.Instance);
+            var writer = new OrderWriter(store, shards, restock, new NoOrderEvents(), orderOptions, meters, new WriterThreads(new LoopThread("test order writer"), null), NullLogger<OrderWriter>.Instance);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
                 new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false })), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));
@@ -73,22 +74,6 @@ public class CheckoutTests
     private sealed class NeverOverloaded : Seckill.Web.Gate.IOverloadSignal
     {
         public bool Overloaded => false;
-    }
-
-    /// <summary>No notifications: the writer is never started here.</summary>
-    private sealed class NoOneListening : IOrderEvents
-    {
-        public void Confirmed(long orderId)
-        {
-        }
-
-        public void Paid(long orderId)
-        {
-        }
-
-        public void Expired(long orderId)
-        {
-        }
     }
 
     /// <summary>An in-process pool whose first successful take pauses until the test releases it.</summary>

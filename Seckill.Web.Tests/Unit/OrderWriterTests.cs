@@ -72,22 +72,7 @@ public sealed class OrderWriterTests : IDisposable
         var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), soldOut, new InProcessStockPool(), shards, NullLogger<SoldOutBroadcast>.Instance);
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         return new OrderWriter(new SqlOrderStore(database, TimeProvider.System), shards, new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance),
-            new NoOneListening(), Options.Create(new OrderOptions()), meters, new WriterThreads(new LoopThread("test order writer"), null),
+            new NoOrderEvents(), Options.Create(new OrderOptions()), meters, new WriterThreads(new LoopThread("test order writer"), null),
             NullLogger<OrderWriter>.Instance);
-    }
-
-    private sealed class NoOneListening : IOrderEvents
-    {
-        public void Confirmed(long orderId)
-        {
-        }
-
-        public void Paid(long orderId)
-        {
-        }
-
-        public void Expired(long orderId)
-        {
-        }
     }
 }
