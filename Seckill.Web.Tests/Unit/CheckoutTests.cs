@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Allocation;
@@ -60,10 +59,7 @@ public class CheckoutTests
             var restock = new Restock(shards, SoldOut, broadcast, NullLogger<Restock>.Instance);
             var orderOptions = Options.Create(new OrderOptions { ConfirmWaitMs = 0 });
             var store = new SqlOrderStore(database, TimeProvider.System);
-            // Its meters are made and never read: no exporter listens in this test.
-            var meters = new ServiceCollection().AddMetrics().BuildServiceProvider()
-                .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-            var writer = new OrderWriter(store, shards, restock, new NoOrderEvents(), orderOptions, meters, new WriterThreads(new LoopThread("test order writer"), null), NullLogger<OrderWriter>.Instance);
+            var writer = UnstartedOrderWriter.Create(store, shards, restock, orderOptions);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
                 new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false })), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
@@ -65,14 +64,11 @@ public sealed class OrderWriterTests : IDisposable
         Assert.Equal(0, (await other.GetAsync(sale.Id)).Reserved);
     }
 
-    /// <summary>A writer that is never started: <see cref="OrderWriter.CommitAsync"/> writes and settles one batch.</summary>
     private static OrderWriter WriterOn(ShardRouter shards, SqliteDatabase database)
     {
         var soldOut = new SoldOutBoard();
         var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), soldOut, new InProcessStockPool(), shards, NullLogger<SoldOutBroadcast>.Instance);
-        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new OrderWriter(new SqlOrderStore(database, TimeProvider.System), shards, new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance),
-            new NoOrderEvents(), Options.Create(new OrderOptions()), meters, new WriterThreads(new LoopThread("test order writer"), null),
-            NullLogger<OrderWriter>.Instance);
+        return UnstartedOrderWriter.Create(new SqlOrderStore(database, TimeProvider.System), shards,
+            new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance), Options.Create(new OrderOptions()));
     }
 }

@@ -283,7 +283,7 @@ public sealed partial class OrderWriter(
             // all on one shard (this instance's, or the end game's): then one call without grouping,
             // whose growing arrays were about 2 % of what a clustered sale's selling seconds
             // allocated (BENCHMARKS.md section 31).
-            if (committed.Count > 0 && OnOneShard(committed))
+            if (committed.Count > 0 && committed.TrueForAll(reservation => reservation.ShardId == committed[0].ShardId))
             {
                 await shards.Get(committed[0].ShardId).ConfirmAsync(committed);
             }
@@ -305,18 +305,6 @@ public sealed partial class OrderWriter(
             }
         }
         return settled;
-    }
-
-    private static bool OnOneShard(List<Reservation> reservations)
-    {
-        foreach (var reservation in reservations)
-        {
-            if (reservation.ShardId != reservations[0].ShardId)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>Runs <paramref name="step"/> until it succeeds; null if the host gave up waiting (shutdown timeout).</summary>
