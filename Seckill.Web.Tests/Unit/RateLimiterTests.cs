@@ -166,6 +166,50 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
+    public void TheSweepKeepsABuyerWhosePermitsAreStillInTheMinute()
+    {
+        var clock = new ManualClock(); // 3 s into a 10 s segment
+        var windows = Windows(clock);
+        Assert.Equal(10, Take(() => windows.TryAcquire(7, out _), 100));
+
+        // 56 s later the ten are still counted (they leave at 57 s): forgetting the buyer now
+        // would hand out ten more within the minute.
+        clock.Advance(TimeSpan.FromSeconds(56));
+        Assert.Equal(0, windows.Sweep());
+        Assert.False(windows.TryAcquire(7, out _));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(10, Take(() => windows.TryAcquire(7, out _), 100));
+    }
+
+    [Fact]
+    public async Task ManyNewBuyersAtOnceEachGetTheirPermitsNeverMore()
+    {
+        // Eight threads meet thousands of buyers seen for the first time, in the same order, so
+        // that windows are created while others of the same stripe are taken from.
+        var clock = new ManualClock();
+        const int Buyers = 20_000, Threads = 8, PerMinute = 5;
+        var windows = Windows(clock, perMinute: PerMinute);
+        var permits = new int[Buyers];
+        using var start = new Barrier(Threads);
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(worker => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            for (var buyer = 0; buyer < Buyers; buyer++)
+            {
+                if (windows.TryAcquire(buyer, out _))
+                {
+                    Interlocked.Increment(ref permits[buyer]);
+                }
+            }
+        }, TaskCreationOptions.LongRunning)));
+
+        Assert.All(permits, granted => Assert.Equal(PerMinute, granted));
+        Assert.Equal(Buyers, windows.Count);
+    }
+
+    [Fact]
     public async Task ConcurrentTakersGetExactlyThePermitsNeverMore()
     {
         var clock = new ManualClock();
