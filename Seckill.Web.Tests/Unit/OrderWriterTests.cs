@@ -64,11 +64,90 @@ public sealed class OrderWriterTests : IDisposable
         Assert.Equal(0, (await other.GetAsync(sale.Id)).Reserved);
     }
 
+    [Fact]
+    public async Task ABuyerIsAnsweredWhenTheOrderCommitsNotWhenTheShardConfirmsIt()
+    {
+        var database = new SqliteDatabase(_store.Settings["Storage:SqlitePath"]!);
+        await database.MigrateAsync(CancellationToken.None);
+        var sale = await new SqlSaleStore(database).CreateAsync(
+            new NewSale("S", "S", 100, 10, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
+        var own = new ConfirmHeldShard(new InProcessStockShard(1));
+        var shards = new ShardRouter(own, new InProcessRemoteShards(), Options.Create(new ClusterOptions()), NullLogger<ShardRouter>.Instance);
+        await own.AddAsync(sale.Id, 5, transferId: 1);
+        var reservation = new Reservation(1, sale.Id, 11, 1, 100, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), own.Id);
+        Assert.Equal(ReserveStatus.Reserved, (await own.ReserveAsync(reservation)).Status);
+
+        var writer = WriterOn(shards, database);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.True(writer.TryEnqueue(reservation, out var pending));
+
+            // The shard does not answer the confirmation; the buyer's order is committed all the same.
+            var write = await pending.Written.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(write.Committed);
+            Assert.NotNull(await new SqlOrderStore(database, TimeProvider.System).FindAsync(reservation.OrderId, CancellationToken.None));
+            Assert.Single(await own.ListUnconfirmedAsync());
+        }
+        finally
+        {
+            // The batch is still settled once the shard answers.
+            own.ReleaseConfirmations();
+            await writer.StopAsync(CancellationToken.None);
+        }
+        Assert.Empty(await own.ListUnconfirmedAsync());
+        Assert.Equal(0, (await own.GetAsync(sale.Id)).Reserved);
+    }
+
     private static OrderWriter WriterOn(ShardRouter shards, SqliteDatabase database)
     {
         var soldOut = new SoldOutBoard();
         var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), soldOut, new InProcessStockPool(), shards, NullLogger<SoldOutBroadcast>.Instance);
         return UnstartedOrderWriter.Create(new SqlOrderStore(database, TimeProvider.System), shards,
             new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance), Options.Create(new OrderOptions()));
+    }
+
+    /// <summary>A shard whose confirmations wait until released; everything else goes straight through.</summary>
+    private sealed class ConfirmHeldShard(IStockShard inner) : IStockShard
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReleaseConfirmations() => _released.TrySetResult();
+
+        public async ValueTask ConfirmAsync(IReadOnlyList<Reservation> reservations)
+        {
+            await _released.Task;
+            await inner.ConfirmAsync(reservations);
+        }
+
+        public int Id => inner.Id;
+
+        public event Action? Fenced
+        {
+            add => inner.Fenced += value;
+            remove => inner.Fenced -= value;
+        }
+
+        public ValueTask<ReserveResult> ReserveAsync(Reservation reservation) => inner.ReserveAsync(reservation);
+        public bool TryGetKnownOrder(long saleId, long userId, out long orderId) => inner.TryGetKnownOrder(saleId, userId, out orderId);
+        public ValueTask FailAsync(Reservation reservation, bool returnUnits = true) => inner.FailAsync(reservation, returnUnits);
+        public ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId) => inner.ReleaseMarkAsync(saleId, userId, orderId);
+        public ValueTask RestoreMarkAsync(long saleId, long userId, long orderId) => inner.RestoreMarkAsync(saleId, userId, orderId);
+        public ValueTask<bool> AddAsync(long saleId, long units, long transferId) => inner.AddAsync(saleId, units, transferId);
+        public ValueTask<bool> HasReceivedAsync(long saleId, long transferId) => inner.HasReceivedAsync(saleId, transferId);
+        public ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId) => inner.WithdrawAsync(saleId, maxUnits, transferId);
+        public ValueTask<long> SettleWithdrawalAsync(long saleId, long transferId) => inner.SettleWithdrawalAsync(saleId, transferId);
+        public ValueTask<long?> SentAsync(long saleId, long transferId) => inner.SentAsync(saleId, transferId);
+        public ValueTask<IReadOnlyList<Reservation>> ReclaimAsync() => inner.ReclaimAsync();
+        public ValueTask<bool> IsReclaimedAsync() => inner.IsReclaimedAsync();
+        public ValueTask RejoinAsync() => inner.RejoinAsync();
+        public ValueTask<ShardStock> GetAsync(long saleId) => inner.GetAsync(saleId);
+        public ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId) => inner.ListBuyersAsync(saleId);
+        public ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync() => inner.ListUnconfirmedAsync();
+        public ValueTask<Reservation?> FindUnconfirmedAsync(long orderId) => inner.FindUnconfirmedAsync(orderId);
+        public ValueTask FenceAsync() => inner.FenceAsync();
+        public ValueTask RestoreAsync(ShardState state) => inner.RestoreAsync(state);
+        public ValueTask LiftFenceAsync() => inner.LiftFenceAsync();
+        public ValueTask PingAsync() => inner.PingAsync();
     }
 }

@@ -208,19 +208,34 @@ public sealed partial class OrderWriter(
         {
             reservations[i] = batch[i].Reservation;
         }
-        if (await CommitAsync(reservations) is not { } writes)
+        // The buyers whose orders committed are answered as soon as the transaction is: a 201 means
+        // committed (ARCHITECTURE §4), and confirming their reservations on the shard is the writer's
+        // bookkeeping, which they need not wait for (one Redis call a batch, or its retries while the
+        // shard is away). Refused ones are answered once their units are back.
+        if (await CommitAsync(reservations, writes => Answer(batch, writes, committedOnly: true)) is not { } settled)
         {
             return false;
         }
-        // Only now leave the pending table: a reader that misses it here finds the order in the database.
-        for (var i = 0; i < batch.Count; i++)
-        {
-            _pending.TryRemove(batch[i].Reservation.OrderId, out _);
-            batch[i].Complete(writes[i]);
-        }
+        Answer(batch, settled, committedOnly: false);
         Interlocked.Add(ref _written, batch.Count);
         _batchSizes.Record(batch.Count);
         return true;
+    }
+
+    /// <summary>Completes the buyers' waits; each order leaves the pending table first.</summary>
+    private void Answer(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes, bool committedOnly)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (committedOnly && !writes[i].Committed)
+            {
+                continue;
+            }
+            // Only now leave the pending table: a reader that misses it here finds the order in the
+            // database, or (refused) its units back in stock.
+            _pending.TryRemove(batch[i].Reservation.OrderId, out _);
+            batch[i].Complete(writes[i]);
+        }
     }
 
     /// <summary>
@@ -229,7 +244,8 @@ public sealed partial class OrderWriter(
     /// backoff (every step is idempotent by order id); null if abandoned at shutdown. Also used
     /// to replay the shard's unconfirmed reservations (<see cref="ReservationReplay"/>).
     /// </summary>
-    public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations)
+    /// <param name="written">Told what the transaction did as soon as it committed, before the batch is settled.</param>
+    public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations, Action<IReadOnlyList<OrderWrite>>? written = null)
     {
         try
         {
@@ -241,7 +257,7 @@ public sealed partial class OrderWriter(
         }
         try
         {
-            return await WriteAndSettleAsync(reservations);
+            return await WriteAndSettleAsync(reservations, written);
         }
         finally
         {
@@ -249,7 +265,7 @@ public sealed partial class OrderWriter(
         }
     }
 
-    private async Task<IReadOnlyList<OrderWrite>?> WriteAndSettleAsync(IReadOnlyList<Reservation> reservations)
+    private async Task<IReadOnlyList<OrderWrite>?> WriteAndSettleAsync(IReadOnlyList<Reservation> reservations, Action<IReadOnlyList<OrderWrite>>? written)
     {
         var writes = await RetryAsync(async () =>
         {
@@ -263,6 +279,7 @@ public sealed partial class OrderWriter(
         {
             return null;
         }
+        written?.Invoke(writes);
 
         var settled = await RetryAsync(async () =>
         {
