@@ -212,18 +212,18 @@ public sealed partial class OrderWriter(
         // committed (ARCHITECTURE §4), and confirming their reservations on the shard is the writer's
         // bookkeeping, which they need not wait for (one Redis call a batch, or its retries while the
         // shard is away). Refused ones are answered once their units are back.
-        if (await CommitAsync(reservations, writes => Answer(batch, writes, committedOnly: true)) is not { } settled)
+        if (await CommitAsync(reservations, writes => AnswerBuyers(batch, writes, committedOnly: true)) is not { } settled)
         {
             return false;
         }
-        Answer(batch, settled, committedOnly: false);
+        AnswerBuyers(batch, settled, committedOnly: false);
         Interlocked.Add(ref _written, batch.Count);
         _batchSizes.Record(batch.Count);
         return true;
     }
 
     /// <summary>Completes the buyers' waits; each order leaves the pending table first.</summary>
-    private void Answer(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes, bool committedOnly)
+    private void AnswerBuyers(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes, bool committedOnly)
     {
         for (var i = 0; i < batch.Count; i++)
         {
