@@ -25,10 +25,7 @@ public sealed class OrderWriterTests : IDisposable
     [Fact]
     public async Task ABatchOnTwoShardsIsConfirmedOnEachShard()
     {
-        var database = new SqliteDatabase(_store.Settings["Storage:SqlitePath"]!);
-        await database.MigrateAsync(CancellationToken.None);
-        var sale = await new SqlSaleStore(database).CreateAsync(
-            new NewSale("S", "S", 100, 10, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
+        var (database, sale) = await DatabaseWithASaleAsync();
 
         var own = new InProcessStockShard(1);
         var other = new InProcessStockShard(2);
@@ -67,10 +64,7 @@ public sealed class OrderWriterTests : IDisposable
     [Fact]
     public async Task ABuyerIsAnsweredWhenTheOrderCommitsNotWhenTheShardConfirmsIt()
     {
-        var database = new SqliteDatabase(_store.Settings["Storage:SqlitePath"]!);
-        await database.MigrateAsync(CancellationToken.None);
-        var sale = await new SqlSaleStore(database).CreateAsync(
-            new NewSale("S", "S", 100, 10, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
+        var (database, sale) = await DatabaseWithASaleAsync();
         var own = new ConfirmHeldShard(new InProcessStockShard(1));
         var shards = new ShardRouter(own, new InProcessRemoteShards(), Options.Create(new ClusterOptions()), NullLogger<ShardRouter>.Instance);
         await own.AddAsync(sale.Id, 5, transferId: 1);
@@ -97,6 +91,16 @@ public sealed class OrderWriterTests : IDisposable
         }
         Assert.Empty(await own.ListUnconfirmedAsync());
         Assert.Equal(0, (await own.GetAsync(sale.Id)).Reserved);
+    }
+
+    /// <summary>The test's SQLite database, migrated, with one running sale of 10 units.</summary>
+    private async Task<(SqliteDatabase Database, Sale Sale)> DatabaseWithASaleAsync()
+    {
+        var database = new SqliteDatabase(_store.Settings["Storage:SqlitePath"]!);
+        await database.MigrateAsync(CancellationToken.None);
+        var sale = await new SqlSaleStore(database).CreateAsync(
+            new NewSale("S", "S", 100, 10, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), 5), CancellationToken.None);
+        return (database, sale);
     }
 
     private static OrderWriter WriterOn(ShardRouter shards, SqliteDatabase database)
