@@ -212,22 +212,22 @@ public sealed partial class OrderWriter(
         // committed (ARCHITECTURE §4), and confirming their reservations on the shard is the writer's
         // bookkeeping, which they need not wait for (one Redis call a batch, or its retries while the
         // shard is away). Refused ones are answered once their units are back.
-        if (await CommitAsync(reservations, writes => AnswerBuyers(batch, writes, committedOnly: true)) is not { } settled)
+        if (await CommitAsync(reservations, writes => AnswerBuyers(batch, writes, committed: true)) is not { } settled)
         {
             return false;
         }
-        AnswerBuyers(batch, settled, committedOnly: false);
+        AnswerBuyers(batch, settled, committed: false);
         Interlocked.Add(ref _written, batch.Count);
         _batchSizes.Record(batch.Count);
         return true;
     }
 
-    /// <summary>Completes the buyers' waits; each order leaves the pending table first.</summary>
-    private void AnswerBuyers(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes, bool committedOnly)
+    /// <summary>Completes the waits of the buyers whose orders committed, or of those refused; each order leaves the pending table first.</summary>
+    private void AnswerBuyers(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes, bool committed)
     {
         for (var i = 0; i < batch.Count; i++)
         {
-            if (committedOnly && !writes[i].Committed)
+            if (writes[i].Committed != committed)
             {
                 continue;
             }
