@@ -19,6 +19,34 @@ public sealed class PayRacesExpiryTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _factory.Dispose();
 
     [Fact]
+    public async Task UnitsTheJobExpiresSellAgainToTheirBuyersAndToThoseToldSoldOut()
+    {
+        const int Stock = 3;
+        var sale = await _factory.CreateSaleAsync(stock: Stock);
+        var buyers = Enumerable.Range(1, Stock + 1).Select(user => _factory.ClientFor(user)).ToList();
+        foreach (var buyer in buyers.Take(Stock))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+        }
+        await _factory.SettledStockAsync(sale.Id);
+        Assert.Equal("sold_out", await (await buyers[Stock].PurchaseAsync(sale.Id)).ProblemCodeAsync());
+
+        _factory.Clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(Stock, await _factory.Get<OrderLifecycle>().ExpireDueAsync(CancellationToken.None));
+
+        // The first buyer may buy again (their mark went with their order), and so may the one told
+        // sold_out (the sale's flag dropped): both take one of the units that came back.
+        Assert.Equal(HttpStatusCode.Created, (await buyers[0].PurchaseAsync(sale.Id)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await buyers[Stock].PurchaseAsync(sale.Id)).StatusCode);
+        var stock = await _factory.SettledStockAsync(sale.Id);
+        Assert.Equal((2L, 3L, 1L), (stock.Sold, stock.Expired, stock.Pool + stock.Available));
+        foreach (var buyer in buyers)
+        {
+            buyer.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task EachOrderIsEitherPaidOrExpiredNeverBoth()
     {
         var sale = await _factory.CreateSaleAsync(stock: Orders);

@@ -225,6 +225,29 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExpiryEndsTheDueOrdersOfEverySaleAndHandsEachSaleItsOwnUnits()
+    {
+        var sale = await SaleAsync(10);
+        var other = await SaleAsync(10);
+        var pools = new SqlStockPool(Database, TimeProvider.System);
+        var poolsBefore = (await pools.GetAsync(sale.Id), await pools.GetAsync(other.Id));
+        // Due: two of one sale's orders (1 + 2 units) and one of the other's (3); not due: one of each.
+        await _orders.WriteAsync([For(sale, 1, 1), For(sale, 2, 2, quantity: 2), For(other, 3, 3, quantity: 3)], TimeSpan.FromHours(-1), CancellationToken.None);
+        await WriteAsync(For(sale, 4, 4), For(other, 5, 5, quantity: 2));
+
+        var ended = await _orders.ExpireDueAsync(10, CancellationToken.None);
+
+        Assert.Equal([(1L, sale.Id, 1L, 1), (2L, sale.Id, 2L, 2), (3L, other.Id, 3L, 3)],
+            ended.Select(order => (order.OrderId, order.SaleId, order.UserId, order.Quantity)).Order());
+        Assert.Equal(["expired", "expired", "expired", "awaiting_payment", "awaiting_payment"],
+            await Task.WhenAll(new long[] { 1, 2, 3, 4, 5 }.Select(async id => (await _orders.FindAsync(id, CancellationToken.None))!.Status)));
+        var (counts, otherCounts) = (await _orders.CountAsync(sale.Id, CancellationToken.None), await _orders.CountAsync(other.Id, CancellationToken.None));
+        Assert.Equal((1L, 3L, 2L, 3L), (counts.Sold, counts.Expired, otherCounts.Sold, otherCounts.Expired));
+        Assert.Equal((poolsBefore.Item1 + 3, poolsBefore.Item2 + 3), (await pools.GetAsync(sale.Id), await pools.GetAsync(other.Id)));
+        Assert.Empty(await _orders.ExpireDueAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TheDeadlineRunsFromTheCommitWhenTheWriteWasLate()
     {
         var sale = await SaleAsync(10);

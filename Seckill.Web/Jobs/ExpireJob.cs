@@ -8,8 +8,9 @@ public sealed record ExpireResult(int Expired);
 
 /// <summary>
 /// Expires orders whose payment deadline passed and returns their stock to the pool. Safe to run
-/// twice in a row and to be stopped at any line: each expiry is a conditional update in its own
-/// transaction. One run at a time in the whole cluster (a lock in the job storage).
+/// twice in a row and to be stopped at any line: the due orders end in chunks, each chunk in one
+/// transaction that takes only orders still awaiting payment. One run at a time in the whole
+/// cluster (a lock in the job storage).
 /// </summary>
 public sealed partial class ExpireJob(OrderLifecycle orders, ILogger<ExpireJob> log)
 {

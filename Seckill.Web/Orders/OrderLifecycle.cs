@@ -52,9 +52,9 @@ public sealed class OrderLifecycle(IOrderStore store, PaymentWriter payments, Re
         while (true)
         {
             var expired = await store.ExpireDueAsync(Chunk, cancellationToken);
+            await restock.OrdersEndedAsync(expired);
             foreach (var order in expired)
             {
-                await restock.OrderEndedAsync(order);
                 events.Expired(order.OrderId);
             }
             total += expired.Count;
