@@ -161,7 +161,7 @@ public sealed class PaymentBurstTests
     }
 
     /// <summary>The real order store, counting how many buyer reads, and how many batches of payments, are in it at once.</summary>
-    private sealed class CountingOrderStore(IOrderStore inner) : IOrderStore
+    private sealed class CountingOrderStore(IOrderStore inner) : OrderStoreDecorator(inner)
     {
         private readonly AtOnce _readsInside = new();
         private readonly AtOnce _batchesInside = new();
@@ -180,42 +180,19 @@ public sealed class PaymentBurstTests
         /// <summary>Payments and cancellations, however they were batched.</summary>
         public int Changes => Volatile.Read(ref _changes);
 
-        public Task<Order?> FindAsync(long orderId, CancellationToken cancellationToken) => inner.FindAsync(orderId, cancellationToken);
-
         /// <summary>A buyer's reads (<see cref="OrderReads"/>): counted by the orders read, and by the statements in the database at once.</summary>
-        public Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
+        public override Task<IReadOnlyList<Order>> FindManyAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _reads, orderIds.Count);
             Interlocked.Increment(ref _readStatements);
-            return _readsInside.RunAsync(() => inner.FindManyAsync(orderIds, cancellationToken));
+            return _readsInside.RunAsync(() => base.FindManyAsync(orderIds, cancellationToken));
         }
 
-        public Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken)
+        public override Task<IReadOnlyList<OrderChangeResult>> ChangeAsync(IReadOnlyList<OrderChange> changes, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _changes, changes.Count);
-            return _batchesInside.RunAsync(() => inner.ChangeAsync(changes, cancellationToken));
+            return _batchesInside.RunAsync(() => base.ChangeAsync(changes, cancellationToken));
         }
-
-        public Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken) =>
-            inner.WriteAsync(batch, paymentTimeout, cancellationToken);
-
-        public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) => inner.ExpireDueAsync(limit, cancellationToken);
-
-        public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
-
-        public Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken) => inner.SoldAsync(saleId, cancellationToken);
-
-        public Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) => inner.RepairSoldAsync(saleId, cancellationToken);
-
-        public Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
-            inner.ListBuyersAsync(saleId, shardId, cancellationToken);
-
-        public Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken) =>
-            inner.FindWrittenAsync(orderIds, cancellationToken);
-
-        public Task<long> MaxOrderIdAsync(CancellationToken cancellationToken) => inner.MaxOrderIdAsync(cancellationToken);
-
-        public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
     }
 
     /// <summary>Counts calls in progress, and the most there were at once.</summary>

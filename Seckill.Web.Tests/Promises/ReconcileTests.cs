@@ -1,6 +1,11 @@
+using System.Net;
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Seckill.Web.Cluster;
 using Seckill.Web.Jobs;
+using Seckill.Web.Orders;
+using Seckill.Web.Storage.Sql;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Promises;
@@ -108,6 +113,68 @@ public sealed class ReconcileTests : IDisposable
         Assert.True(Runs() >= runsBefore + 3, "three reconcile runs during the purchases");
         Assert.Empty(ReconcileResults(_factory));
         Api.AssertConserved(await _factory.SettledStockAsync(sale.Id));
+    }
+
+    /// <summary>
+    /// The order writer goes on writing while the job compares a sale's buyers with its orders: a
+    /// sale selling then is not held up (the job used to pause the writer for its whole run, seconds
+    /// with many running sales). A buyer who bought, and one who cancelled, between the job's read
+    /// of the orders and its read of the marks are not taken for drift.
+    /// </summary>
+    [Fact]
+    public async Task TheOrderWriterWritesWhileTheJobComparesTheBuyers()
+    {
+        HeldBuyersStore? store = null;
+        using var factory = new SeckillFactory(new Dictionary<string, string?>
+        {
+            ["Jobs:Reconcile"] = "0 0 31 2 *",
+            ["Jobs:Rebalance"] = "0 0 31 2 *",
+        }, services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
+            store = new HeldBuyersStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)))));
+        var sale = await factory.CreateSaleAsync(stock: 10);
+        using var first = factory.ClientFor(1);
+        var firstOrder = (await (await first.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        await factory.SettledStockAsync(sale.Id);
+
+        store!.HoldNext();
+        var run = Task.Run(() => ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None));
+        await store.Held.WaitAsync(TimeSpan.FromSeconds(30));
+        using var second = factory.ClientFor(2);
+        var orderId = (await (await second.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+        await Eventually.TrueAsync(async () => (await factory.OrderAsync(orderId)).Status == OrderStatus.AwaitingPayment,
+            "the order bought while the job reads the buyers to be written", TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, (await first.PostAsync($"/api/orders/{firstOrder}/cancel", null)).StatusCode);
+        store.Release();
+
+        var result = await run;
+        Assert.Null(result.Repair);
+        var looked = Assert.Single(result.Sales, drift => drift.SaleId == sale.Id);
+        Assert.Equal((0, 0, 0L), (looked.MissingMarks, looked.ExtraMarks, looked.Drift));
+    }
+
+    /// <summary>The real store, whose next read of a sale's buyers is held, once read, until the test releases it.</summary>
+    private sealed class HeldBuyersStore(IOrderStore inner) : OrderStoreDecorator(inner)
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed;
+
+        public Task Held => _held.Task;
+
+        public void HoldNext() => Volatile.Write(ref _armed, 1);
+
+        public void Release() => _released.TrySetResult();
+
+        public override async Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken)
+        {
+            var buyers = await base.ListBuyersAsync(saleId, shardId, cancellationToken);
+            if (Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                _held.TrySetResult();
+                await _released.Task;
+            }
+            return buyers;
+        }
     }
 
     /// <summary>The results of the reconcile runs that repaired something, as the dashboard shows them.</summary>

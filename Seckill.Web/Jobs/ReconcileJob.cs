@@ -119,71 +119,119 @@ public sealed partial class ReconcileJob(
     }
 
     /// <summary>
-    /// Reads the shard and the database with the order writer paused (between two batches), so
-    /// that no order is committed in the database and not yet confirmed on the shard while they
-    /// are read; reservations still go on, and move units from available to reserved only. A sale
-    /// the allocator is moving stock for is skipped this run (a move is two steps, and the shard and
-    /// the ledger could be read between them). What stays in flight is the writer's queue, counted
-    /// in <see cref="SaleDrift.InFlight"/>.
+    /// Reads the shard and the database, sale by sale. The units are read with the order writer
+    /// paused (between two batches), so that no order is committed in the database and not yet
+    /// confirmed on the shard while they are read; reservations still go on, and move units from
+    /// available to reserved only. A sale the allocator is moving stock for is skipped this run (a
+    /// move is two steps, and the shard and the ledger could be read between them). The buyers'
+    /// marks are compared with the orders after the pause (<see cref="CompareMarksAsync"/>). What
+    /// stays in flight is the writer's queue, counted in <see cref="SaleDrift.InFlight"/>.
     /// </summary>
+    /// <remarks>
+    /// The pause is one sale's few reads long. It used to last the whole run, marks included: with
+    /// 37 running sales of 10,000 buyers each that was 3.2 s every minute in which no order was
+    /// written, and a sale selling then shed its buyers (BENCHMARKS.md section 33).
+    /// </remarks>
     private async Task<IReadOnlyList<SaleDrift>> ObserveAsync(IStockShard shard, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var running = catalog.All.Where(sale => !sale.HasEnded(now)).Select(sale => sale.Id).ToList();
-        using var paused = await writer.PauseAsync(cancellationToken);
-        var holdings = await pool.HoldingsAsync(shard.Id, running, cancellationToken);
         var seenInTransit = new HashSet<long>();
-        var observed = new List<(SaleDrift Sale, IReadOnlyDictionary<long, long> Marks)>();
-        foreach (var holding in holdings)
+        var observed = new List<SaleDrift>();
+        foreach (var saleId in running)
         {
-            var saleId = holding.SaleId;
-            var movesBefore = allocator.MovesDone(saleId);
-            var ledgerBefore = await pool.LedgerVersionAsync(saleId);
-            if (allocator.IsMoving(saleId))
+            if (await ObserveUnitsAsync(shard, saleId, seenInTransit, cancellationToken) is not { } sale)
             {
                 continue;
             }
-            var stock = await shard.GetAsync(saleId);
-            var marks = await shard.ListBuyersAsync(saleId);
-            var expected = await ExpectedAsync(shard, holding);
-            var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
             var (soldCounter, soldByOrders) = await orders.SoldAsync(saleId, cancellationToken);
-            // Another instance may have moved stock in or out of this shard meanwhile (a steal, a
-            // return): the ledger's version says so, and the sale is looked at next run.
-            if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore || await pool.LedgerVersionAsync(saleId) != ledgerBefore)
-            {
-                continue;
-            }
-            var stranded = 0L;
-            foreach (var transfer in (await pool.ListInTransitAsync(saleId)).Where(transfer => transfer.ToShard == shard.Id))
-            {
-                seenInTransit.Add(transfer.TransferId);
-                if (memory.InTransit.ContainsKey(transfer.TransferId))
-                {
-                    stranded += transfer.Units;
-                }
-            }
-            var missing = buyers.Count(buyer => !marks.TryGetValue(buyer.Key, out var order) || order != buyer.Value);
-            var extra = marks.Where(mark => !buyers.ContainsKey(mark.Key)).ToDictionary();
-            var actual = stock.Available + stock.Reserved;
-            observed.Add((new SaleDrift(saleId, expected, actual, actual - expected, 0, missing, 0, stranded, soldCounter, soldByOrders), extra));
+            var (missing, extra) = await CompareMarksAsync(shard, saleId, cancellationToken);
+            observed.Add(sale with { MissingMarks = missing, ExtraMarks = extra, SoldCounter = soldCounter, SoldByOrders = soldByOrders });
         }
-        // Read last: a mark taken by a reservation while the sales were read is among these.
-        var pending = (await shard.ListUnconfirmedAsync()).Concat(writer.PendingOn(shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
-        var reserving = pending.Select(reservation => (reservation.SaleId, reservation.UserId)).ToHashSet();
+        var pending = await PendingAsync(shard);
         var inFlight = pending.GroupBy(reservation => reservation.SaleId).ToDictionary(sale => sale.Key, sale => sale.Sum(reservation => (long)reservation.Quantity));
-        var sales = observed.Select(entry => entry.Sale with
-        {
-            InFlight = inFlight.GetValueOrDefault(entry.Sale.SaleId),
-            ExtraMarks = entry.Marks.Keys.Count(user => !reserving.Contains((entry.Sale.SaleId, user))),
-        }).ToList();
         memory.InTransit.Clear();
         foreach (var id in seenInTransit)
         {
             memory.InTransit[id] = true;
         }
-        return sales;
+        return observed.Select(sale => sale with { InFlight = inFlight.GetValueOrDefault(sale.SaleId) }).ToList();
     }
+
+    /// <summary>One sale's units on the shard against the ledger, with the writer paused; null if the sale is not looked at this run.</summary>
+    private async Task<SaleDrift?> ObserveUnitsAsync(IStockShard shard, long saleId, HashSet<long> seenInTransit, CancellationToken cancellationToken)
+    {
+        using var paused = await writer.PauseAsync(cancellationToken);
+        if ((await pool.HoldingsAsync(shard.Id, [saleId], cancellationToken)).FirstOrDefault() is not { } holding)
+        {
+            return null;
+        }
+        var movesBefore = allocator.MovesDone(saleId);
+        var ledgerBefore = await pool.LedgerVersionAsync(saleId);
+        if (allocator.IsMoving(saleId))
+        {
+            return null;
+        }
+        var stock = await shard.GetAsync(saleId);
+        var expected = await ExpectedAsync(shard, holding);
+        // Another instance may have moved stock in or out of this shard meanwhile (a steal, a
+        // return): the ledger's version says so, and the sale is looked at next run.
+        if (allocator.IsMoving(saleId) || allocator.MovesDone(saleId) != movesBefore || await pool.LedgerVersionAsync(saleId) != ledgerBefore)
+        {
+            return null;
+        }
+        var stranded = 0L;
+        foreach (var transfer in (await pool.ListInTransitAsync(saleId)).Where(transfer => transfer.ToShard == shard.Id))
+        {
+            seenInTransit.Add(transfer.TransferId);
+            if (memory.InTransit.ContainsKey(transfer.TransferId))
+            {
+                stranded += transfer.Units;
+            }
+        }
+        var actual = stock.Available + stock.Reserved;
+        return new SaleDrift(saleId, expected, actual, actual - expected, 0, 0, 0, stranded, 0, 0);
+    }
+
+    /// <summary>
+    /// The buyers the shard marks against those the database says hold an active order taken on
+    /// it, while buyers buy and the writer writes: what looks off is read again before it counts.
+    /// </summary>
+    /// <remarks>
+    /// A mark is taken with the reservation, before its order is written, and released after the
+    /// order ended, or when the database refused the order. So the orders are read first, then the
+    /// marks: a buyer who looks unmarked is one whose order ended in between, and the orders read
+    /// again say so. A mark that looks like nobody's is one whose order was written meanwhile
+    /// (the orders read again), was refused meanwhile (the marks read again), or is still in the
+    /// writer's hands or unconfirmed on the shard (read last).
+    /// </remarks>
+    private async Task<(int Missing, int Extra)> CompareMarksAsync(IStockShard shard, long saleId, CancellationToken cancellationToken)
+    {
+        var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
+        var marks = await shard.ListBuyersAsync(saleId);
+        var missing = Missing(buyers, marks);
+        var extra = Extra(buyers, marks);
+        if (missing.Count == 0 && extra.Count == 0)
+        {
+            return (0, 0);
+        }
+        var marksAgain = await shard.ListBuyersAsync(saleId);
+        var buyersAgain = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
+        var reserving = (await PendingAsync(shard)).Where(reservation => reservation.SaleId == saleId).Select(reservation => reservation.UserId).ToHashSet();
+        var stillMissing = Missing(buyersAgain, marks).ToHashSet();
+        return (missing.Count(stillMissing.Contains),
+            extra.Count(user => marksAgain.ContainsKey(user) && !buyersAgain.ContainsKey(user) && !reserving.Contains(user)));
+    }
+
+    private static List<long> Missing(IReadOnlyDictionary<long, long> buyers, IReadOnlyDictionary<long, long> marks) =>
+        buyers.Where(buyer => !marks.TryGetValue(buyer.Key, out var order) || order != buyer.Value).Select(buyer => buyer.Key).ToList();
+
+    private static List<long> Extra(IReadOnlyDictionary<long, long> buyers, IReadOnlyDictionary<long, long> marks) =>
+        marks.Keys.Where(user => !buyers.ContainsKey(user)).ToList();
+
+    /// <summary>Reservations not yet confirmed on the shard or still in the writer's hands.</summary>
+    private async Task<List<Reservation>> PendingAsync(IStockShard shard) =>
+        (await shard.ListUnconfirmedAsync()).Concat(writer.PendingOn(shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
 
     /// <summary>
     /// What the ledger says the shard holds, less moves to it the shard has not received yet, less

@@ -399,8 +399,8 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     /// <summary>
     /// Ends active orders as <see cref="EndAsync"/> does, in one statement for the orders and two
     /// per sale, however many they are. Fifteen minutes after a flash sale its unpaid orders fall
-    /// due together, thousands of them, and expiry ran three statements per order: 10,000 orders
-    /// kept MySQL busy for 14 s, while the next sale was selling (BENCHMARKS.md section 33).
+    /// due together, thousands of them; with three statements per order, 10,000 took 13–15 s to
+    /// expire on an idle instance, their units off sale all that time (BENCHMARKS.md section 33).
     /// </summary>
     private static async Task<IReadOnlyList<EndedOrder>> EndAllAsync(Sql sql, IReadOnlyList<OrderRow> orders, string status, DateTimeOffset now)
     {
