@@ -146,6 +146,11 @@ public sealed partial class ReconcileJob(
             }
             var (soldCounter, soldByOrders) = await orders.SoldAsync(saleId, cancellationToken);
             var (missing, extra) = await CompareMarksAsync(shard, saleId, cancellationToken);
+            // Ended while it was read: left out like the sales that had ended before the run.
+            if (!catalog.TryGet(saleId, out var read) || read.HasEnded(time.GetUtcNow()))
+            {
+                continue;
+            }
             observed.Add(sale with { MissingMarks = missing, ExtraMarks = extra, SoldCounter = soldCounter, SoldByOrders = soldByOrders });
         }
         var pending = await PendingAsync(shard);
@@ -201,9 +206,9 @@ public sealed partial class ReconcileJob(
     /// A mark is taken with the reservation, before its order is written, and released after the
     /// order ended, or when the database refused the order. So the orders are read first, then the
     /// marks: a buyer who looks unmarked is one whose order ended in between, and the orders read
-    /// again say so. A mark that looks like nobody's is one whose order was written meanwhile
-    /// (the orders read again), was refused meanwhile (the marks read again), or is still in the
-    /// writer's hands or unconfirmed on the shard (read last).
+    /// again say so. A mark that looks like nobody's is one whose order was refused meanwhile (the
+    /// marks read again), is still unconfirmed on the shard or in the writer's hands (read next),
+    /// or was written since (the orders, read again last).
     /// </remarks>
     private async Task<(int Missing, int Extra)> CompareMarksAsync(IStockShard shard, long saleId, CancellationToken cancellationToken)
     {
@@ -215,9 +220,11 @@ public sealed partial class ReconcileJob(
         {
             return (0, 0);
         }
+        // In this order: a reservation marked then and not yet written when the orders are read
+        // again is still unconfirmed on the shard, or in the writer's hands, when these are read.
         var marksAgain = await shard.ListBuyersAsync(saleId);
-        var buyersAgain = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
         var reserving = (await PendingAsync(shard)).Where(reservation => reservation.SaleId == saleId).Select(reservation => reservation.UserId).ToHashSet();
+        var buyersAgain = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
         var stillMissing = Missing(buyersAgain, marks).ToHashSet();
         return (missing.Count(stillMissing.Contains),
             extra.Count(user => marksAgain.ContainsKey(user) && !buyersAgain.ContainsKey(user) && !reserving.Contains(user)));
