@@ -213,16 +213,20 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             // Judged in the batch's order, each change on the row as the ones before it left it (a
             // double click pays once, then finds the order paid). The payments are written in one
             // statement at the end: a batch of 100 took 400 statements one by one, each a round
-            // trip to MySQL (BENCHMARKS.md section 20).
+            // trip to MySQL (BENCHMARKS.md section 20). So are the orders that end, by status.
             var paid = new List<long>();
+            var expiring = new List<OrderRow>();
+            var cancelling = new List<OrderRow>();
             var results = new OrderChangeResult[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
                 var (orderId, kind, buyerId) = changes[i];
                 // Someone else's order is not found, as an order lookup would say.
                 var order = orders.GetValueOrDefault(orderId) is { } row && (buyerId is null || row.UserId == buyerId) ? row : null;
-                results[i] = kind == OrderChangeKind.Pay ? await PayAsync(sql, order, paid, now) : await CancelAsync(sql, order, now);
+                results[i] = kind == OrderChangeKind.Pay ? Pay(order, paid, expiring, now) : Cancel(order, cancelling);
             }
+            await WriteEndsAsync(sql, expiring, OrderStatus.Expired, now);
+            await WriteEndsAsync(sql, cancelling, OrderStatus.Cancelled, now);
             if (paid.Count > 0)
             {
                 await sql.ExecuteAsync("UPDATE orders SET status = 'paid', updated_at = @now WHERE id IN @paid", new { now = now.ToUnixTimeMilliseconds(), paid });
@@ -230,8 +234,11 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             return results;
         }, cancellationToken);
 
-    /// <summary>Pays <paramref name="order"/> (added to <paramref name="paid"/>, written by the caller), or says why not.</summary>
-    private static async Task<OrderChangeResult> PayAsync(Sql sql, OrderRow? order, List<long> paid, DateTimeOffset now)
+    /// <summary>
+    /// Pays <paramref name="order"/> (added to <paramref name="paid"/>), or expires it if it is late
+    /// (added to <paramref name="expiring"/>), or says why not; the caller writes both lists.
+    /// </summary>
+    private static OrderChangeResult Pay(OrderRow? order, List<long> paid, List<OrderRow> expiring, DateTimeOffset now)
     {
         var outcome = order?.Status switch
         {
@@ -249,21 +256,22 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         if (order!.PayBy <= now.ToUnixTimeMilliseconds())
         {
             // Too late: this call expires the order itself, so pay and expiry have one outcome.
-            return new(PaymentOutcome.Expired, default, await EndAsync(sql, order, OrderStatus.Expired, now));
+            return new(PaymentOutcome.Expired, default, End(order, OrderStatus.Expired, expiring));
         }
         order.Status = OrderStatus.Paid;
         paid.Add(order.Id);
         return new(PaymentOutcome.Paid, default, null);
     }
 
-    private static async Task<OrderChangeResult> CancelAsync(Sql sql, OrderRow? order, DateTimeOffset now) => order?.Status switch
+    /// <summary>Cancels <paramref name="order"/> (added to <paramref name="cancelling"/>, written by the caller), or says why not.</summary>
+    private static OrderChangeResult Cancel(OrderRow? order, List<OrderRow> cancelling) => order?.Status switch
     {
         null => new(default, CancelOutcome.NotFound, null),
         OrderStatus.Cancelled => new(default, CancelOutcome.AlreadyCancelled, null),
         OrderStatus.Paid => new(default, CancelOutcome.Paid, null),
         OrderStatus.Expired => new(default, CancelOutcome.Expired, null),
         OrderStatus.Failed => new(default, CancelOutcome.Failed, null),
-        _ => new(default, CancelOutcome.Cancelled, await EndAsync(sql, order, OrderStatus.Cancelled, now)),
+        _ => new(default, CancelOutcome.Cancelled, End(order, OrderStatus.Cancelled, cancelling)),
     };
 
     public Task<IReadOnlyList<EndedOrder>> ExpireDueAsync(int limit, CancellationToken cancellationToken) =>
@@ -282,7 +290,10 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
                 SELECT {RowColumns} FROM orders
                 WHERE status = 'awaiting_payment' AND pay_by <= @nowMs ORDER BY pay_by LIMIT @limit{db.ForUpdate}
                 """, new { nowMs, limit });
-            return await EndAllAsync(sql, due, OrderStatus.Expired, now);
+            var expiring = new List<OrderRow>(due.Count);
+            var ended = due.ConvertAll(order => End(order, OrderStatus.Expired, expiring));
+            await WriteEndsAsync(sql, expiring, OrderStatus.Expired, now);
+            return ended;
         }, cancellationToken);
 
     public async Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken)
@@ -390,23 +401,30 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private Task LockSaleAsync(Sql sql, long saleId) => sql.ScalarAsync<long?>($"SELECT id FROM sales WHERE id = @saleId{db.ForUpdate}", new { saleId });
 
     /// <summary>
-    /// Ends an active order, in the caller's transaction: its units leave the sale's sold counter
-    /// and go back to the pool in the same step, so none is ever in neither.
+    /// Ends an active order as the batch judging it sees it (so a second change to it in the same
+    /// batch finds it ended); <see cref="WriteEndsAsync"/> writes it, with the others of its batch.
     /// </summary>
-    private static async Task<EndedOrder> EndAsync(Sql sql, OrderRow order, string status, DateTimeOffset now) =>
-        (await EndAllAsync(sql, [order], status, now))[0];
+    private static EndedOrder End(OrderRow order, string status, List<OrderRow> ending)
+    {
+        order.Status = status;
+        ending.Add(order);
+        return new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity, order.ShardId);
+    }
 
     /// <summary>
-    /// Ends active orders as <see cref="EndAsync"/> does, in one statement for the orders and two
-    /// per sale, however many they are. Fifteen minutes after a flash sale its unpaid orders fall
-    /// due together, thousands of them; with three statements per order, 10,000 took 13–15 s to
-    /// expire on an idle instance, their units off sale all that time (BENCHMARKS.md section 33).
+    /// Writes orders ended with <paramref name="status"/> (<see cref="End"/>), in the caller's
+    /// transaction: their units leave each sale's sold counter and go back to its pool in the same
+    /// step, so none is ever in neither. One statement for the orders and two per sale, however
+    /// many they are.
+    /// Fifteen minutes after a flash sale its unpaid orders fall due together, thousands of them;
+    /// with three statements per order, 10,000 took 13–15 s to expire on an idle instance, their
+    /// units off sale all that time (BENCHMARKS.md section 33).
     /// </summary>
-    private static async Task<IReadOnlyList<EndedOrder>> EndAllAsync(Sql sql, IReadOnlyList<OrderRow> orders, string status, DateTimeOffset now)
+    private static async Task WriteEndsAsync(Sql sql, IReadOnlyList<OrderRow> orders, string status, DateTimeOffset now)
     {
         if (orders.Count == 0)
         {
-            return [];
+            return;
         }
         var ids = orders.Select(order => order.Id).ToList();
         await sql.ExecuteAsync("UPDATE orders SET status = @status, updated_at = @now WHERE id IN @ids",
@@ -418,14 +436,6 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             await sql.ExecuteAsync("UPDATE sales SET sold = sold - @units WHERE id = @saleId", new { units, saleId = sale.Key });
             await sql.ExecuteAsync("UPDATE stock_pools SET units = units + @units WHERE sale_id = @saleId", new { units, saleId = sale.Key });
         }
-        var ended = new EndedOrder[orders.Count];
-        for (var i = 0; i < orders.Count; i++)
-        {
-            var order = orders[i];
-            order.Status = status;
-            ended[i] = new EndedOrder(order.Id, order.SaleId, order.UserId, (int)order.Quantity, order.ShardId);
-        }
-        return ended;
     }
 
     private sealed class UnitsRow
