@@ -50,4 +50,37 @@ public sealed class ReconcileRedisTests : IDisposable
         // The buyer is known again: a second purchase is refused.
         Assert.Equal("already_purchased", await (await buyer.PurchaseAsync(sale.Id)).ProblemCodeAsync());
     }
+
+    /// <summary>
+    /// A lost mark and a mark left behind in the same sale keep the count the job compares first:
+    /// the sale's turn to be read in full comes, and both are set right at the run after.
+    /// </summary>
+    [Fact]
+    public async Task ALostMarkAndAStrayOneThatKeepTheCountAreFoundInTheSalesTurn()
+    {
+        var sales = new List<long>();
+        long orderId = 0;
+        using var buyer = _factory.ClientFor(42);
+        for (var i = 0; i < 3; i++)
+        {
+            var sale = await _factory.CreateSaleAsync(stock: 100);
+            orderId = (await (await buyer.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
+            await _factory.SettledStockAsync(sale.Id);
+            sales.Add(sale.Id);
+        }
+        var swapped = sales[^1];
+        var shard = _factory.Get<IShardRouter>().Local;
+
+        var redis = _factory.Get<RedisConnections>().Shard;
+        await redis.HashDeleteAsync(Key($"buyers:{swapped}"), 42);
+        await redis.HashSetAsync(Key($"buyers:{swapped}"), 43, orderId + 1);
+        Assert.Equal(1, await shard.CountBuyersAsync(swapped));
+
+        await Eventually.TrueAsync(async () => await shard.ListBuyersAsync(swapped) is var marks && marks.Count == 1 && marks.GetValueOrDefault(42) == orderId,
+            "the lost mark to be restored and the stray one dropped");
+        await Eventually.TrueAsync(() => Task.FromResult(ReconcileTests.ReconcileResults(_factory).Count > 0), "the repairing run to be recorded");
+        var repair = Assert.Single(ReconcileTests.ReconcileResults(_factory));
+        Assert.Contains($"sale {swapped} was off in two runs in a row", repair);
+        Assert.Contains("\"MissingMarks\":1,\"ExtraMarks\":1", repair);
+    }
 }

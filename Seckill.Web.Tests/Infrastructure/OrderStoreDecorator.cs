@@ -24,7 +24,8 @@ public abstract class OrderStoreDecorator(IOrderStore inner) : IOrderStore
 
     public virtual Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
 
-    public virtual Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken) => inner.SoldAsync(saleId, cancellationToken);
+    public virtual Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
+        inner.TallyAsync(saleId, shardId, cancellationToken);
 
     public virtual Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) => inner.RepairSoldAsync(saleId, cancellationToken);
 

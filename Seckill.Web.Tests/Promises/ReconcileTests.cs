@@ -152,6 +152,74 @@ public sealed class ReconcileTests : IDisposable
         Assert.Equal((0, 0, 0L), (looked.MissingMarks, looked.ExtraMarks, looked.Drift));
     }
 
+    /// <summary>
+    /// A sale whose shard marks as many buyers as its orders count is not read in full: each run
+    /// reads the buyers of one such sale only, the one read longest ago, so that every sale has its
+    /// turn (reading every sale's buyers every minute cost seconds with many running sales). A sale
+    /// whose counts differ is read in full at once.
+    /// </summary>
+    [Fact]
+    public async Task ASaleWhoseCountsAgreeIsReadInFullOnlyInItsTurn()
+    {
+        CountingBuyersStore? store = null;
+        using var factory = new SeckillFactory(new Dictionary<string, string?>
+        {
+            ["Jobs:Reconcile"] = "0 0 31 2 *",
+            ["Jobs:Rebalance"] = "0 0 31 2 *",
+        }, services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
+            store = new CountingBuyersStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)))));
+        var sales = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var sale = await factory.CreateSaleAsync(stock: 10);
+            foreach (var user in new[] { 1, 2 })
+            {
+                using var buyer = factory.ClientFor(user);
+                Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+            }
+            await factory.SettledStockAsync(sale.Id);
+            sales.Add(sale.Id);
+        }
+        var running = factory.Get<Seckill.Web.Sales.SaleCatalog>().All.Count(sale => !sale.HasEnded(DateTimeOffset.UtcNow));
+
+        var listed = new List<long>();
+        for (var run = 0; run < running; run++)
+        {
+            store!.Listed.Clear();
+            var result = await ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None);
+            Assert.Null(result.Repair);
+            foreach (var id in sales)
+            {
+                var looked = Assert.Single(result.Sales, drift => drift.SaleId == id);
+                Assert.Equal((0, 0, 0L), (looked.MissingMarks, looked.ExtraMarks, looked.Drift));
+            }
+            listed.Add(Assert.Single(store.Listed.Distinct()));
+        }
+        Assert.All(sales, id => Assert.Single(listed, seen => seen == id));
+
+        // A mark lost changes the count: that sale is read in full too, though its turn is the furthest off.
+        var lost = listed[^1];
+        var shard = factory.Get<IShardRouter>().Local;
+        await shard.ReleaseMarkAsync(lost, 1, (await shard.ListBuyersAsync(lost))[1]);
+        store!.Listed.Clear();
+        var found = await ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None);
+        Assert.Equal(1, Assert.Single(found.Sales, drift => drift.SaleId == lost).MissingMarks);
+        Assert.Contains(lost, store.Listed);
+        Assert.Equal(2, store.Listed.Distinct().Count());
+    }
+
+    /// <summary>The real store, counting whose buyers are read.</summary>
+    private sealed class CountingBuyersStore(IOrderStore inner) : OrderStoreDecorator(inner)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<long> Listed { get; } = new();
+
+        public override Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken)
+        {
+            Listed.Enqueue(saleId);
+            return base.ListBuyersAsync(saleId, shardId, cancellationToken);
+        }
+    }
+
     /// <summary>The real store, whose next read of a sale's buyers is held, once read, until the test releases it.</summary>
     private sealed class HeldBuyersStore(IOrderStore inner) : OrderStoreDecorator(inner)
     {

@@ -147,6 +147,7 @@ public sealed class OrderWriterTests : IDisposable
         public ValueTask RejoinAsync() => inner.RejoinAsync();
         public ValueTask<ShardStock> GetAsync(long saleId) => inner.GetAsync(saleId);
         public ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId) => inner.ListBuyersAsync(saleId);
+        public ValueTask<long> CountBuyersAsync(long saleId) => inner.CountBuyersAsync(saleId);
         public ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync() => inner.ListUnconfirmedAsync();
         public ValueTask<Reservation?> FindUnconfirmedAsync(long orderId) => inner.FindUnconfirmedAsync(orderId);
         public ValueTask FenceAsync() => inner.FenceAsync();

@@ -123,7 +123,7 @@ public sealed class PaymentWriterTests
 
         public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

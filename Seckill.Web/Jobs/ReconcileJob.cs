@@ -43,6 +43,9 @@ public sealed class ReconcileMemory
     public ConcurrentDictionary<long, bool> UnexplainedSales { get; } = new();
 
     public ConcurrentDictionary<long, bool> InTransit { get; } = new();
+
+    /// <summary>When each running sale's buyers were last read in full here (the oldest is read next).</summary>
+    public ConcurrentDictionary<long, DateTimeOffset> BuyersListedAt { get; } = new();
 }
 
 /// <summary>
@@ -138,20 +141,22 @@ public sealed partial class ReconcileJob(
         var running = catalog.All.Where(sale => !sale.HasEnded(now)).Select(sale => sale.Id).ToList();
         var seenInTransit = new HashSet<long>();
         var observed = new List<SaleDrift>();
+        var listedLongestAgo = ListedLongestAgo(running);
         foreach (var saleId in running)
         {
             if (await ObserveUnitsAsync(shard, saleId, seenInTransit, cancellationToken) is not { } sale)
             {
                 continue;
             }
-            var (soldCounter, soldByOrders) = await orders.SoldAsync(saleId, cancellationToken);
-            var (missing, extra) = await CompareMarksAsync(shard, saleId, cancellationToken);
+            var tally = await orders.TallyAsync(saleId, shard.Id, cancellationToken);
+            var listAnyway = saleId == listedLongestAgo || memory.UnexplainedSales.ContainsKey(saleId);
+            var (missing, extra) = await CompareMarksAsync(shard, saleId, tally.BuyersOnShard, listAnyway, cancellationToken);
             // Ended while it was read: left out like the sales that had ended before the run.
             if (!catalog.TryGet(saleId, out var read) || read.HasEnded(time.GetUtcNow()))
             {
                 continue;
             }
-            observed.Add(sale with { MissingMarks = missing, ExtraMarks = extra, SoldCounter = soldCounter, SoldByOrders = soldByOrders });
+            observed.Add(sale with { MissingMarks = missing, ExtraMarks = extra, SoldCounter = tally.SoldCounter, SoldByOrders = tally.SoldByOrders });
         }
         var pending = await PendingAsync(shard);
         var inFlight = pending.GroupBy(reservation => reservation.SaleId).ToDictionary(sale => sale.Key, sale => sale.Sum(reservation => (long)reservation.Quantity));
@@ -199,10 +204,32 @@ public sealed partial class ReconcileJob(
     }
 
     /// <summary>
+    /// The running sale whose buyers were read in full longest ago here, or never: read this run
+    /// even if the counts agree (see <see cref="CompareMarksAsync"/>).
+    /// </summary>
+    private long? ListedLongestAgo(List<long> running)
+    {
+        foreach (var gone in memory.BuyersListedAt.Keys.Except(running))
+        {
+            memory.BuyersListedAt.TryRemove(gone, out _);
+        }
+        return running.OrderBy(id => memory.BuyersListedAt.GetValueOrDefault(id, DateTimeOffset.MinValue)).ThenBy(id => id)
+            .Select(id => (long?)id).FirstOrDefault();
+    }
+
+    /// <summary>
     /// The buyers the shard marks against those the database says hold an active order taken on
     /// it, while buyers buy and the writer writes: what looks off is read again before it counts.
     /// </summary>
     /// <remarks>
+    /// The counts come first: a sale whose shard marks as many buyers as the database counts
+    /// (<paramref name="buyersOnShard"/>) is not read further, unless <paramref name="listAnyway"/>.
+    /// A lost mark or a mark left behind changes the count; only both at once in the same sale
+    /// keep it, and that is found when the sale's turn to be read in full comes (one sale a run,
+    /// the one read longest ago), then repaired at the run after, like any drift. Reading every
+    /// sale's buyers every run cost 1.7–6.5 s a minute with 49 running sales of 10,000 buyers
+    /// (BENCHMARKS.md sections 33–34).
+    ///
     /// A mark is taken with the reservation, before its order is written, and released after the
     /// order ended, or when the database refused the order. So the orders are read first, then the
     /// marks: a buyer who looks unmarked is one whose order ended in between, and the orders read
@@ -210,8 +237,14 @@ public sealed partial class ReconcileJob(
     /// marks read again), is still unconfirmed on the shard or in the writer's hands (read next),
     /// or was written since (the orders, read again last).
     /// </remarks>
-    private async Task<(int Missing, int Extra)> CompareMarksAsync(IStockShard shard, long saleId, CancellationToken cancellationToken)
+    private async Task<(int Missing, int Extra)> CompareMarksAsync(
+        IStockShard shard, long saleId, long buyersOnShard, bool listAnyway, CancellationToken cancellationToken)
     {
+        if (!listAnyway && await shard.CountBuyersAsync(saleId) == buyersOnShard)
+        {
+            return (0, 0);
+        }
+        memory.BuyersListedAt[saleId] = time.GetUtcNow();
         var buyers = await orders.ListBuyersAsync(saleId, shard.Id, cancellationToken);
         var marks = await shard.ListBuyersAsync(saleId);
         var missing = Missing(buyers, marks);

@@ -39,10 +39,12 @@ public interface IOrderStore
     Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The sale's sold counter (what the order writer's guarded update checks) and the units its
-    /// active orders hold, read together in one statement: in a sound database they are equal.
+    /// The sale's sold counter (what the order writer's guarded update checks), the units its
+    /// active orders hold, and how many of those orders were taken on shard <paramref name="shardId"/>,
+    /// read together in one statement: in a sound database the first two are equal, and the last is
+    /// the number of marks that shard must hold.
     /// </summary>
-    Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken);
+    Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken);
 
     /// <summary>Sets the sold counter to the units the active orders hold (the orders are the truth), under the sale's lock.</summary>
     Task RepairSoldAsync(long saleId, CancellationToken cancellationToken);

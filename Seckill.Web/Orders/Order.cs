@@ -41,6 +41,12 @@ public readonly record struct OrderWrite(Reservation Reservation, bool Committed
 public sealed record SaleOrderCounts(long Sold, long AwaitingPayment, long Paid, long Cancelled, long Expired, long Failed,
     IReadOnlyDictionary<int, long> ActiveByShard);
 
+/// <summary>
+/// What the reconcile job reads of a sale in one statement: the sold counter, the units its active
+/// orders hold, and the number of those orders taken on one shard (the buyers that shard must mark).
+/// </summary>
+public readonly record struct SaleTally(long SoldCounter, long SoldByOrders, long BuyersOnShard);
+
 public enum PaymentOutcome { NotFound, Paid, AlreadyPaid, Expired, Cancelled, Failed }
 
 public enum CancelOutcome { NotFound, Cancelled, AlreadyCancelled, Paid, Expired, Failed }

@@ -134,6 +134,9 @@ public interface IStockShard
     /// <summary>Every buyer's mark of the sale here: user → the order (or reservation) they hold.</summary>
     ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId);
 
+    /// <summary>How many buyers of the sale are marked here: a count, without reading the marks.</summary>
+    ValueTask<long> CountBuyersAsync(long saleId);
+
     /// <summary>Reservations recorded but not yet confirmed or failed, oldest first.</summary>
     ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync();
 

@@ -285,6 +285,18 @@ public sealed class InProcessStockShard(int id) : IStockShard
         }
     }
 
+    public ValueTask<long> CountBuyersAsync(long saleId)
+    {
+        if (!_sales.TryGetValue(saleId, out var slot))
+        {
+            return new(0L);
+        }
+        lock (slot)
+        {
+            return new((long)slot.OrderByUser.Count);
+        }
+    }
+
     public ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
         var all = new List<Reservation>();

@@ -364,6 +364,8 @@ public sealed class RedisStockShard : IStockShard
         return entries.ToDictionary(entry => (long)entry.Name, entry => (long)entry.Value);
     }
 
+    public async ValueTask<long> CountBuyersAsync(long saleId) => await Guard(Db.HashLengthAsync(Keys(saleId).Buyers));
+
     public async ValueTask<IReadOnlyList<Reservation>> ListUnconfirmedAsync()
     {
         var entries = await Guard(Db.HashGetAllAsync(Whole.Unconfirmed));

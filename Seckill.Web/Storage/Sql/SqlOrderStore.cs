@@ -318,12 +318,16 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private const string ActiveUnits =
         "SELECT COALESCE(SUM(quantity), 0) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid')";
 
-    public async Task<(long Counter, long Active)> SoldAsync(long saleId, CancellationToken cancellationToken)
+    private const string ActiveOnShard =
+        "SELECT COUNT(*) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') AND shard_id = @shardId";
+
+    public async Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var row = (await new Sql(connection, null, cancellationToken).QueryAsync<SoldRow>(
-            $"SELECT sold AS Counter, ({ActiveUnits}) AS Active FROM sales WHERE id = @saleId", new { saleId })).SingleOrDefault();
-        return row is null ? (0, 0) : (row.Counter, (long)row.Active);
+        var row = (await new Sql(connection, null, cancellationToken).QueryAsync<TallyRow>(
+            $"SELECT sold AS Counter, ({ActiveUnits}) AS Active, ({ActiveOnShard}) AS OnShard FROM sales WHERE id = @saleId",
+            new { saleId, shardId })).SingleOrDefault();
+        return row is null ? default : new SaleTally(row.Counter, (long)row.Active, row.OnShard);
     }
 
     public async Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) =>
@@ -338,11 +342,12 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
             return 0;
         }, cancellationToken);
 
-    private sealed class SoldRow
+    private sealed class TallyRow
     {
         public long Counter { get; set; }
         // SUM is DECIMAL in MySQL and INTEGER in SQLite.
         public decimal Active { get; set; }
+        public long OnShard { get; set; }
     }
 
     public async Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken)
