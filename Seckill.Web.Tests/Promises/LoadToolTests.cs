@@ -47,6 +47,9 @@ public sealed class LoadToolTests
         Assert.All(["400 invalid_quantity", "400 invalid_json", "401 unauthorized", "415 unsupported_media_type", "400 invalid_id"],
             answer => Assert.True(bad.GetValueOrDefault(answer) > 0, answer));
         Assert.All(["report.md", "report.html", "report.json"], file => Assert.True(File.Exists(Path.Combine(output, file)), file));
+        // Verified, then ended: a benchmark's sale does not stay running for hours behind the next run.
+        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        Assert.Contains("\"status\":\"ended\"", await http.GetStringAsync($"/api/sales/{report.SaleId}"));
     }
 
     /// <summary>The <c>bare</c> scenario: flash-sale's requests to the do-nothing endpoint, every one answered as expected, nothing to verify.</summary>

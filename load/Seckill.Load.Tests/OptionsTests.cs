@@ -12,6 +12,7 @@ public class OptionsTests
         Assert.Equal((5005, "mixed", 2500.0, 200_000L, TimeSpan.FromMinutes(2), TimeSpan.Zero, 10_000L, 0.25), (o.Target.Port, o.Scenario, o.Rate, o.Requests, o.Duration, o.Warmup, o.Stock, o.PayShare));
         Assert.Equal((50.0, 20.0, 2000.0, 0.001, false), (o.MaxP99Ms, o.P99ObjectiveMs, o.MinRate, o.MaxErrorRate, o.Verify));
         Assert.Equal(50.0, LoadOptions.Parse([]).P99ObjectiveMs);
+        Assert.Equal((false, true), (LoadOptions.Parse([]).KeepSale, LoadOptions.Parse(["--keep-sale"]).KeepSale));
         Assert.Equal(TimeSpan.FromMilliseconds(500), LoadOptions.Time("--timeout", "500ms"));
         Assert.Equal(TimeSpan.FromHours(1), LoadOptions.Time("--timeout", "1h"));
     }

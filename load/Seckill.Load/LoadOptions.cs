@@ -33,6 +33,12 @@ public sealed record LoadOptions
     public double? MinRate { get; init; }
     public double? MaxErrorRate { get; init; }
     public bool Verify { get; init; } = true;
+    /// <summary>
+    /// Leave the sale running after the run. By default it is ended: a benchmark's sale would
+    /// otherwise run for six hours, and every running sale adds to a cluster's background jobs,
+    /// so that each run would meet a busier cluster than the one before.
+    /// </summary>
+    public bool KeepSale { get; init; }
 
     public const string Usage = """
         Seckill.Load — drives a flash sale against a running Seckill service, measures it, and
@@ -66,6 +72,8 @@ public sealed record LoadOptions
           --min-rate N            fail (exit 2) when fewer than N arrivals per second were achieved
           --max-error-rate F      fail (exit 2) when more than F (0..1) of the requests were errors
           --no-verify             skip the verification after the run
+          --keep-sale             leave the sale running afterwards (by default it is ended once the
+                                  run and its verification are done, so runs do not pile up running sales)
 
         The verdict names correctness and latency apart, e.g. "correctness PASS, latency p99 8.7 s over
         the objective 50 ms": a run that kept every promise but answered slowly is not a success.
@@ -82,6 +90,11 @@ public sealed record LoadOptions
             if (name == "--no-verify")
             {
                 o = o with { Verify = false };
+                continue;
+            }
+            if (name == "--keep-sale")
+            {
+                o = o with { KeepSale = true };
                 continue;
             }
             if (i + 1 >= args.Count)

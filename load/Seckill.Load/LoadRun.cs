@@ -56,6 +56,10 @@ public static class LoadRun
             verification = await new Verification(admin, run, recorder.Operations.Sum(o => o.Unanswered),
                 recorder.Operations.Where(o => o.Name == Scenario.Pay).Sum(o => o.Unanswered)).RunAsync(options.DrainTimeout, cancellationToken);
         }
+        if (!options.KeepSale)
+        {
+            await admin.EndSaleAsync(saleId, cancellationToken);
+        }
         return Report.From(options, service, saleId, recorder,
             new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag, toolCpu), verification);
     }

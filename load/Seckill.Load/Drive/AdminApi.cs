@@ -55,6 +55,16 @@ public sealed class AdminApi(HttpClient client, TokenMint tokens)
         return id.ValueKind == JsonValueKind.Number ? id.GetInt64() : long.Parse(id.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Ends the sale now (<c>POST /api/admin/sales/{id}/end</c>); a sale already ended is left as it is.</summary>
+    public async Task EndSaleAsync(long saleId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(Request(HttpMethod.Post, $"/api/admin/sales/{saleId}/end"), cancellationToken);
+        if (response.StatusCode != System.Net.HttpStatusCode.Conflict)
+        {
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
     public async Task<StockView> StockAsync(long saleId, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(Request(HttpMethod.Get, $"/api/admin/sales/{saleId}/stock"), cancellationToken);
