@@ -24,6 +24,9 @@ public abstract class OrderStoreDecorator(IOrderStore inner) : IOrderStore
 
     public virtual Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => inner.CountAsync(saleId, cancellationToken);
 
+    public virtual Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+        inner.SoldCountersAsync(saleIds, cancellationToken);
+
     public virtual Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
         inner.TallyAsync(saleId, shardId, cancellationToken);
 

@@ -99,6 +99,7 @@ public sealed class SalesPage : RazorPage
         }
         html.Append(CultureInfo.InvariantCulture, $"<p class=\"reconcile\">Shard {last.ShardId}: ");
         html.Append(last.Repair is null ? "no repair needed." : "repaired: " + Encode(last.Repair) + ".");
+        html.Append(CultureInfo.InvariantCulture, $" Read in full: {last.Sales.Count} sales; unchanged since found exact: {last.Unchanged}.");
         html.Append("</p><table class=\"table table-condensed\"><thead><tr><th>sale</th><th>expected</th><th>actual</th><th>drift</th><th>in flight</th><th>missing marks</th><th>extra marks</th><th>stranded</th></tr></thead><tbody>");
         foreach (var sale in last.Sales)
         {

@@ -321,6 +321,25 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private const string ActiveOnShard =
         "SELECT COUNT(*) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') AND shard_id = @shardId";
 
+    public async Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken)
+    {
+        if (saleIds.Count == 0)
+        {
+            return new Dictionary<long, long>();
+        }
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var counters = new Dictionary<long, long>(saleIds.Count);
+        foreach (var chunk in saleIds.Chunk(500))
+        {
+            foreach (var (id, sold) in await sql.QueryAsync<(long Id, long Sold)>("SELECT id, sold FROM sales WHERE id IN @chunk", new { chunk }))
+            {
+                counters[id] = sold;
+            }
+        }
+        return counters;
+    }
+
     public async Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
