@@ -125,19 +125,14 @@ public sealed class ReconcileTests : IDisposable
     public async Task TheOrderWriterWritesWhileTheJobComparesTheBuyers()
     {
         HeldBuyersStore? store = null;
-        using var factory = new SeckillFactory(new Dictionary<string, string?>
-        {
-            ["Jobs:Reconcile"] = "0 0 31 2 *",
-            ["Jobs:Rebalance"] = "0 0 31 2 *",
-        }, services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
-            store = new HeldBuyersStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)))));
+        using var factory = RunByHand(provider => store = new HeldBuyersStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)));
         var sale = await factory.CreateSaleAsync(stock: 10);
         using var first = factory.ClientFor(1);
         var firstOrder = (await (await first.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
         await factory.SettledStockAsync(sale.Id);
 
         store!.HoldNext();
-        var run = Task.Run(() => ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None));
+        var run = Task.Run(() => RunJobAsync(factory));
         await store.Held.WaitAsync(TimeSpan.FromSeconds(30));
         using var second = factory.ClientFor(2);
         var orderId = (await (await second.PurchaseAsync(sale.Id)).ReadPurchaseAsync()).OrderId;
@@ -163,12 +158,7 @@ public sealed class ReconcileTests : IDisposable
     public async Task ASaleThatDidNotChangeIsReadInFullOnlyInItsTurn()
     {
         CountingStore? store = null;
-        using var factory = new SeckillFactory(new Dictionary<string, string?>
-        {
-            ["Jobs:Reconcile"] = "0 0 31 2 *",
-            ["Jobs:Rebalance"] = "0 0 31 2 *",
-        }, services: services => services.Replace(ServiceDescriptor.Singleton<IOrderStore>(provider =>
-            store = new CountingStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)))));
+        using var factory = RunByHand(provider => store = new CountingStore(ActivatorUtilities.CreateInstance<SqlOrderStore>(provider)));
         var sales = new List<long>();
         for (var i = 0; i < 3; i++)
         {
@@ -182,18 +172,18 @@ public sealed class ReconcileTests : IDisposable
             sales.Add(sale.Id);
         }
         var running = factory.Get<Seckill.Web.Sales.SaleCatalog>().All.Count(sale => !sale.HasEnded(DateTimeOffset.UtcNow));
-        async Task<ReconcileResult> RunAsync()
+        async Task<ReconcileResult> RunCountedAsync()
         {
             store!.Listed.Clear();
             store.Tallied.Clear();
-            var result = await ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None);
+            var result = await RunJobAsync(factory);
             Assert.Null(result.Repair);
             Assert.Equal(result.Sales.Select(sale => sale.SaleId).Order(), store.Tallied.Order());
             return result;
         }
 
         // The first run reads every sale (none was found exact yet), and the buyers of one.
-        var first = await RunAsync();
+        var first = await RunCountedAsync();
         foreach (var id in sales)
         {
             var looked = Assert.Single(first.Sales, drift => drift.SaleId == id);
@@ -203,7 +193,7 @@ public sealed class ReconcileTests : IDisposable
         // Then one sale a run, in turn.
         for (var run = 1; run < running; run++)
         {
-            var result = await RunAsync();
+            var result = await RunCountedAsync();
             var looked = Assert.Single(result.Sales);
             Assert.Equal(running - 1, result.Unchanged);
             Assert.Equal(looked.SaleId, Assert.Single(store.Listed));
@@ -216,7 +206,7 @@ public sealed class ReconcileTests : IDisposable
         var lost = listed[^1];
         var shard = factory.Get<IShardRouter>().Local;
         await shard.ReleaseMarkAsync(lost, 1, (await shard.ListBuyersAsync(lost))[1]);
-        var found = await RunAsync();
+        var found = await RunCountedAsync();
         Assert.Equal(2, found.Sales.Count);
         Assert.Equal(1, Assert.Single(found.Sales, drift => drift.SaleId == lost).MissingMarks);
         // (The lost one's buyers are read twice: what looks off is read again before it counts.)
@@ -231,11 +221,7 @@ public sealed class ReconcileTests : IDisposable
     [Fact]
     public async Task ASaleWithAMoveOnItsWayIsReadEveryRunUntilItLands()
     {
-        using var factory = new SeckillFactory(new Dictionary<string, string?>
-        {
-            ["Jobs:Reconcile"] = "0 0 31 2 *",
-            ["Jobs:Rebalance"] = "0 0 31 2 *",
-        });
+        using var factory = RunByHand();
         var sales = new List<long>();
         for (var i = 0; i < 3; i++)
         {
@@ -243,19 +229,18 @@ public sealed class ReconcileTests : IDisposable
             await factory.SettledStockAsync(sales[^1]);
         }
         var running = factory.Get<Seckill.Web.Sales.SaleCatalog>().All.Count(sale => !sale.HasEnded(DateTimeOffset.UtcNow));
-        Task<ReconcileResult> RunAsync() => ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None);
         // Every sale has had its turn: the last of them is the one whose next turn is the furthest off.
         for (var run = 0; run < running; run++)
         {
-            Assert.Null((await RunAsync()).Repair);
+            Assert.Null((await RunJobAsync(factory)).Repair);
         }
         var stranded = sales[^1];
         factory.StrandInTransit(stranded, factory.Get<IShardRouter>().Local.Id, units: 5, moveId: 777);
 
-        var seen = await RunAsync();
+        var seen = await RunJobAsync(factory);
         Assert.Null(seen.Repair);
         Assert.Contains(seen.Sales, drift => drift.SaleId == stranded);
-        var next = await RunAsync();
+        var next = await RunJobAsync(factory);
         Assert.Equal($"sale {stranded}: 5 units stayed in transit to the shard since the previous run", next.Repair);
         Assert.Equal(0, (await factory.StockAsync(stranded)).InTransit);
     }
@@ -304,6 +289,17 @@ public sealed class ReconcileTests : IDisposable
             return buyers;
         }
     }
+
+    /// <summary>
+    /// A service whose reconcile and rebalance jobs never run on their own (the test runs the job
+    /// with <see cref="RunJobAsync"/>), on the real order store or on <paramref name="orders"/>.
+    /// </summary>
+    private static SeckillFactory RunByHand(Func<IServiceProvider, IOrderStore>? orders = null) =>
+        new(new Dictionary<string, string?> { ["Jobs:Reconcile"] = "0 0 31 2 *", ["Jobs:Rebalance"] = "0 0 31 2 *" },
+            services: orders is null ? null : services => services.Replace(ServiceDescriptor.Singleton(orders)));
+
+    private static Task<ReconcileResult> RunJobAsync(SeckillFactory factory) =>
+        ActivatorUtilities.CreateInstance<ReconcileJob>(factory.Services).RunAsync(CancellationToken.None);
 
     /// <summary>The results of the reconcile runs that repaired something, as the dashboard shows them.</summary>
     public static List<string> ReconcileResults(SeckillFactory factory) =>
