@@ -38,15 +38,15 @@ public interface IOrderStore
 
     Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken);
 
+    /// <summary>The sold counters of <paramref name="saleIds"/> (a sale not found is left out): one row each, no order read.</summary>
+    Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken);
+
     /// <summary>
     /// The sale's sold counter (what the order writer's guarded update checks), the units its
     /// active orders hold, and how many of those orders were taken on shard <paramref name="shardId"/>,
     /// read together in one statement: in a sound database the first two are equal, and the last is
     /// the number of marks that shard must hold.
     /// </summary>
-    /// <summary>The sold counters of <paramref name="saleIds"/> (a sale not found is left out): one row each, no order read.</summary>
-    Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken);
-
     Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken);
 
     /// <summary>Sets the sold counter to the units the active orders hold (the orders are the truth), under the sale's lock.</summary>

@@ -58,7 +58,15 @@ public static class LoadRun
         }
         if (!options.KeepSale)
         {
-            await admin.EndSaleAsync(saleId, cancellationToken);
+            // The run is measured and verified: a service gone by now costs its report nothing.
+            try
+            {
+                await admin.EndSaleAsync(saleId, cancellationToken);
+            }
+            catch (Exception error) when (error is HttpRequestException || (error is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                log.WriteLine($"note: sale {saleId} was left running, ending it failed: {error.Message}");
+            }
         }
         return Report.From(options, service, saleId, recorder,
             new ArrivalOutcome(startedAt, scheduleSeconds, unfinished, runner.Overflowed, runner.DispatchLag, toolCpu), verification);
