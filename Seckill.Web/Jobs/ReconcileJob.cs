@@ -163,6 +163,7 @@ public sealed partial class ReconcileJob(
         var seenInTransit = new HashSet<long>();
         var observed = new List<(SaleDrift Sale, SaleFingerprint Print, bool InTransit)>();
         var unchanged = 0;
+        ForgetEnded(running);
         var turn = ReadInFullLongestAgo(running);
         var soldCounters = await orders.SoldCountersAsync(running, cancellationToken);
         foreach (var saleId in running)
@@ -182,7 +183,7 @@ public sealed partial class ReconcileJob(
                 continue;
             }
             var tally = await orders.TallyAsync(saleId, shard.Id, cancellationToken);
-            var (missing, extra) = await CompareMarksAsync(shard, saleId, tally.BuyersOnShard, inFull, cancellationToken);
+            var (missing, extra) = await CompareMarksAsync(shard, saleId, print.Marks, tally.BuyersOnShard, inFull, cancellationToken);
             // Ended while it was read: left out like the sales that had ended before the run.
             if (!catalog.TryGet(saleId, out var read) || read.HasEnded(time.GetUtcNow()))
             {
@@ -251,7 +252,12 @@ public sealed partial class ReconcileJob(
     /// The running sale read in full longest ago here, or never: read in full this run, its buyers
     /// included, whatever its fingerprint and its counts say.
     /// </summary>
-    private long? ReadInFullLongestAgo(List<long> running)
+    private long? ReadInFullLongestAgo(List<long> running) =>
+        running.OrderBy(id => memory.ReadInFullAt.GetValueOrDefault(id, DateTimeOffset.MinValue)).ThenBy(id => id)
+            .Select(id => (long?)id).FirstOrDefault();
+
+    /// <summary>What the memory keeps of sales that are no longer running: dropped, so it does not grow with every sale the cluster ran.</summary>
+    private void ForgetEnded(List<long> running)
     {
         foreach (var gone in memory.ReadInFullAt.Keys.Except(running))
         {
@@ -261,8 +267,6 @@ public sealed partial class ReconcileJob(
         {
             memory.Exact.TryRemove(gone, out _);
         }
-        return running.OrderBy(id => memory.ReadInFullAt.GetValueOrDefault(id, DateTimeOffset.MinValue)).ThenBy(id => id)
-            .Select(id => (long?)id).FirstOrDefault();
     }
 
     /// <summary>
@@ -270,8 +274,9 @@ public sealed partial class ReconcileJob(
     /// it, while buyers buy and the writer writes: what looks off is read again before it counts.
     /// </summary>
     /// <remarks>
-    /// The counts come first: a sale whose shard marks as many buyers as the database counts
-    /// (<paramref name="buyersOnShard"/>) is not read further, unless <paramref name="listAnyway"/>.
+    /// The counts come first: a sale whose shard marks as many buyers (<paramref name="marked"/>, read
+    /// with its fingerprint) as the database counts (<paramref name="buyersOnShard"/>) is not read
+    /// further, unless <paramref name="listAnyway"/>.
     /// A lost mark or a mark left behind changes the count; only both at once in the same sale
     /// keep it, and that is found when the sale's turn to be read in full comes (one sale a run,
     /// the one read longest ago), then repaired at the run after, like any drift. Reading every
@@ -286,9 +291,9 @@ public sealed partial class ReconcileJob(
     /// or was written since (the orders, read again last).
     /// </remarks>
     private async Task<(int Missing, int Extra)> CompareMarksAsync(
-        IStockShard shard, long saleId, long buyersOnShard, bool listAnyway, CancellationToken cancellationToken)
+        IStockShard shard, long saleId, long marked, long buyersOnShard, bool listAnyway, CancellationToken cancellationToken)
     {
-        if (!listAnyway && await shard.CountBuyersAsync(saleId) == buyersOnShard)
+        if (!listAnyway && marked == buyersOnShard)
         {
             return (0, 0);
         }
