@@ -1,4 +1,6 @@
 using System.Net;
+using Seckill.Web.Cluster;
+using Seckill.Web.Orders;
 using Seckill.Web.Tests.Infrastructure;
 
 namespace Seckill.Web.Tests.Promises;
@@ -62,6 +64,45 @@ public sealed class RestartTests : IDisposable
         }));
         Assert.Equal(25, more.Count(s => s is HttpStatusCode.Created or HttpStatusCode.Accepted));
         Assert.Equal(50, (await second.SettledStockAsync(saleId)).Sold);
+    }
+
+    /// <summary>
+    /// A start gives back the buyers' marks of the sales still running, not those of ended ones: an
+    /// ended sale takes no purchase, and a shard that had sold many sales held all their buyers.
+    /// </summary>
+    [Fact]
+    public async Task AStartRestoresTheBuyersOfRunningSalesOnly()
+    {
+        long runningId, endedId;
+        await using (var first = new SeckillFactory(store: _store))
+        {
+            runningId = (await first.CreateSaleAsync(stock: 10)).Id;
+            endedId = (await first.CreateSaleAsync(stock: 10)).Id;
+            foreach (var user in new[] { 1L, 2L })
+            {
+                using var buyer = first.ClientFor(user);
+                Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(runningId)).StatusCode);
+                Assert.Equal(HttpStatusCode.Created, (await buyer.PurchaseAsync(endedId)).StatusCode);
+            }
+            using var admin = first.Admin();
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/admin/sales/{endedId}/end", null)).StatusCode);
+        }
+
+        await using var second = new SeckillFactory(store: _store);
+        await Eventually.TrueAsync(() => Task.FromResult(second.Get<ShardRecovery>().Completed > 0), "the start's recovery to complete");
+        var shard = second.Get<IShardRouter>().Local;
+        Assert.Equal([1L, 2L], (await shard.ListBuyersAsync(runningId)).Keys.Order());
+        Assert.Empty(await shard.ListBuyersAsync(endedId));
+        Assert.False(shard.TryGetKnownOrder(endedId, 1, out _));
+        // The running sale's buyers still cannot buy twice; the ended sale refuses everyone.
+        using var again = second.ClientFor(1);
+        Assert.Equal("already_purchased", await (await again.PurchaseAsync(runningId)).ProblemCodeAsync());
+        Assert.Equal("ended", await (await again.PurchaseAsync(endedId)).ProblemCodeAsync());
+        // Both sales' units are where the ledger says.
+        Api.AssertConserved(await second.SettledStockAsync(runningId));
+        var ended = await second.SettledStockAsync(endedId);
+        Api.AssertConserved(ended);
+        Assert.Equal(2, ended.Sold);
     }
 
     [Fact]
