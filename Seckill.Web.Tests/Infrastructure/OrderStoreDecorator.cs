@@ -27,6 +27,9 @@ public abstract class OrderStoreDecorator(IOrderStore inner) : IOrderStore
     public virtual Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
         inner.SoldCountersAsync(saleIds, cancellationToken);
 
+    public virtual Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+        inner.EndedAmongAsync(saleIds, cancellationToken);
+
     public virtual Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken) =>
         inner.TallyAsync(saleId, shardId, cancellationToken);
 

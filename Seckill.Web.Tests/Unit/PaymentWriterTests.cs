@@ -124,6 +124,7 @@ public sealed class PaymentWriterTests
         public Task<SaleOrderCounts> CountAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<SaleTally> TallyAsync(long saleId, int shardId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task RepairSoldAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -52,6 +52,9 @@ public interface IOrderStore
     /// <summary>Sets the sold counter to the units the active orders hold (the orders are the truth), under the sale's lock.</summary>
     Task RepairSoldAsync(long saleId, CancellationToken cancellationToken);
 
+    /// <summary>Those of <paramref name="saleIds"/> that have ended: they take no purchase any more, so no shard needs their buyers' marks.</summary>
+    Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken);
+
     /// <summary>User → order for the active orders of a sale taken on shard <paramref name="shardId"/>: the marks that shard must hold.</summary>
     Task<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId, int shardId, CancellationToken cancellationToken);
 

@@ -1,5 +1,4 @@
 using Seckill.Web.Cluster;
-using Seckill.Web.Sales;
 using Seckill.Web.Stock;
 
 namespace Seckill.Web.Orders;
@@ -30,7 +29,6 @@ public sealed partial class ShardRecovery
     private readonly IStockShard _shard;
     private readonly IStockPool _pool;
     private readonly IOrderStore _orders;
-    private readonly ISaleStore _sales;
     private readonly OrderWriter _writer;
     private readonly SoldOutBoard _soldOut;
     private readonly TimeProvider _time;
@@ -38,10 +36,10 @@ public sealed partial class ShardRecovery
     private readonly SemaphoreSlim _one = new(1, 1);
     private int _requested;
 
-    public ShardRecovery(IShardRouter shards, IStockPool pool, IOrderStore orders, ISaleStore sales, OrderWriter writer, SoldOutBoard soldOut,
+    public ShardRecovery(IShardRouter shards, IStockPool pool, IOrderStore orders, OrderWriter writer, SoldOutBoard soldOut,
         TimeProvider time, ILogger<ShardRecovery> log)
     {
-        (_shard, _pool, _orders, _sales, _writer, _soldOut, _time, _log) = (shards.Local, pool, orders, sales, writer, soldOut, time, log);
+        (_shard, _pool, _orders, _writer, _soldOut, _time, _log) = (shards.Local, pool, orders, writer, soldOut, time, log);
         _shard.Fenced += () => _ = RecoverWhenFencedAsync();
     }
 
@@ -103,17 +101,15 @@ public sealed partial class ShardRecovery
         var candidates = recorded.Concat(_writer.PendingOn(_shard.Id)).DistinctBy(reservation => reservation.OrderId).ToList();
         var written = await _orders.FindWrittenAsync(candidates.Select(reservation => reservation.OrderId).ToList(), cancellationToken);
         var outstanding = candidates.Where(reservation => !written.Contains(reservation.OrderId)).ToLookup(reservation => reservation.SaleId);
-        var notEnded = (await _sales.ListEndingAfterAsync(_time.GetUtcNow(), cancellationToken)).Select(sale => sale.Id).ToHashSet();
 
         // A sale the ledger never moved units here for has nothing on this shard to set right.
-        var saleIds = holdings.Keys.Concat(outstanding.Select(sale => sale.Key)).Distinct();
+        var saleIds = holdings.Keys.Concat(outstanding.Select(sale => sale.Key)).Distinct().ToList();
+        var ended = await _orders.EndedAmongAsync(saleIds, cancellationToken);
         foreach (var saleId in saleIds)
         {
             var holding = holdings.GetValueOrDefault(saleId) ?? new ShardHolding(saleId, 0, []);
             var reservations = outstanding[saleId].ToList();
-            var buyers = notEnded.Contains(saleId)
-                ? new Dictionary<long, long>(await _orders.ListBuyersAsync(saleId, _shard.Id, cancellationToken))
-                : [];
+            var buyers = ended.Contains(saleId) ? [] : new Dictionary<long, long>(await _orders.ListBuyersAsync(saleId, _shard.Id, cancellationToken));
             foreach (var reservation in reservations)
             {
                 buyers[reservation.UserId] = reservation.OrderId;

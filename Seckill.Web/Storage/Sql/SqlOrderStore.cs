@@ -321,6 +321,23 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private const string ActiveOnShard =
         "SELECT COUNT(*) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') AND shard_id = @shardId";
 
+    public async Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken)
+    {
+        var ended = new HashSet<long>();
+        if (saleIds.Count == 0)
+        {
+            return ended;
+        }
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = new Sql(connection, null, cancellationToken);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var chunk in saleIds.Chunk(500))
+        {
+            ended.UnionWith(await sql.QueryAsync<long>("SELECT id FROM sales WHERE id IN @chunk AND ends_at <= @now", new { chunk, now }));
+        }
+        return ended;
+    }
+
     public async Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken)
     {
         if (saleIds.Count == 0)
