@@ -321,22 +321,8 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     private const string ActiveOnShard =
         "SELECT COUNT(*) FROM orders WHERE sale_id = @saleId AND status IN ('awaiting_payment', 'paid') AND shard_id = @shardId";
 
-    public async Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken)
-    {
-        var ended = new HashSet<long>();
-        if (saleIds.Count == 0)
-        {
-            return ended;
-        }
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var sql = new Sql(connection, null, cancellationToken);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var chunk in saleIds.Chunk(500))
-        {
-            ended.UnionWith(await sql.QueryAsync<long>("SELECT id FROM sales WHERE id IN @chunk AND ends_at <= @now", new { chunk, now }));
-        }
-        return ended;
-    }
+    public Task<IReadOnlySet<long>> EndedAmongAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken) =>
+        IdsAmongAsync(saleIds, "SELECT id FROM sales WHERE id IN @chunk AND ends_at <= @now", cancellationToken);
 
     public async Task<IReadOnlyDictionary<long, long>> SoldCountersAsync(IReadOnlyCollection<long> saleIds, CancellationToken cancellationToken)
     {
@@ -395,20 +381,29 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         return rows.ToDictionary(row => row.UserId, row => row.OrderId);
     }
 
-    public async Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken)
+    public Task<IReadOnlySet<long>> FindWrittenAsync(IReadOnlyCollection<long> orderIds, CancellationToken cancellationToken) =>
+        IdsAmongAsync(orderIds, "SELECT id FROM orders WHERE id IN @chunk", cancellationToken);
+
+    /// <summary>
+    /// The ids among <paramref name="ids"/> that <paramref name="query"/> selects, asked 500 at a
+    /// time (<c>@chunk</c>; <c>@now</c> is the time in unix milliseconds), timed as the calling method.
+    /// </summary>
+    private async Task<IReadOnlySet<long>> IdsAmongAsync(IReadOnlyCollection<long> ids, string query, CancellationToken cancellationToken,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
-        var written = new HashSet<long>();
-        if (orderIds.Count == 0)
+        var found = new HashSet<long>();
+        if (ids.Count == 0)
         {
-            return written;
+            return found;
         }
-        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var connection = await db.OpenAsync(cancellationToken, operation);
         var sql = new Sql(connection, null, cancellationToken);
-        foreach (var chunk in orderIds.Chunk(500))
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var chunk in ids.Chunk(500))
         {
-            written.UnionWith(await sql.QueryAsync<long>("SELECT id FROM orders WHERE id IN @chunk", new { chunk }));
+            found.UnionWith(await sql.QueryAsync<long>(query, new { chunk, now }));
         }
-        return written;
+        return found;
     }
 
     public async Task<long> MaxOrderIdAsync(CancellationToken cancellationToken)
