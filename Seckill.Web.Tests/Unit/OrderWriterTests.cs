@@ -78,8 +78,9 @@ public sealed class OrderWriterTests : IDisposable
             Assert.True(writer.TryEnqueue(reservation, out var pending));
 
             // The shard does not answer the confirmation; the buyer's order is committed all the same.
-            var write = await pending.Written.WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.True(write.Committed);
+            using var waits = new ConfirmWaits(TimeSpan.FromMinutes(1));
+            Assert.True(await waits.WaitAsync(pending));
+            Assert.True(pending.Write.Committed);
             Assert.NotNull(await new SqlOrderStore(database, TimeProvider.System).FindAsync(reservation.OrderId, CancellationToken.None));
             Assert.Single(await own.ListUnconfirmedAsync());
         }

@@ -11,8 +11,9 @@ namespace Seckill.Web.Purchasing;
 /// for its row: committed (201), refused, or still queued (202 with its place in the queue).
 /// </summary>
 public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOptions<OrderOptions> options, IOptions<OverloadOptions> overload)
+    : IDisposable
 {
-    private readonly TimeSpan _confirmWait = TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs);
+    private readonly ConfirmWaits _waits = new(TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs));
     private readonly bool _shedWhenBehind = overload.Value.Enabled;
     private readonly long _maxOrderWait = Stopwatch.Frequency * overload.Value.MaxOrderWaitMs / 1000;
 
@@ -39,12 +40,12 @@ public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOpti
             await restock.ReservationFailedAsync(reservation);
             return PurchaseStatus.Unavailable;
         }
-        if (!await pending.WaitAsync(_confirmWait))
+        if (!await _waits.WaitAsync(pending))
         {
             var (position, etaMs) = writer.PositionOf(pending);
             return new(PurchaseStatus.Queued, reservation.OrderId, position, etaMs);
         }
-        var write = await pending.Written;
+        var write = pending.Write;
         if (write.Committed)
         {
             return new(PurchaseStatus.Committed, reservation.OrderId);
@@ -55,4 +56,6 @@ public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOpti
         }
         return new(write.RefusalCode == OrderWrite.SoldOut ? PurchaseStatus.RefusedSoldOut : PurchaseStatus.Refused, reservation.OrderId);
     }
+
+    public void Dispose() => _waits.Dispose();
 }
