@@ -174,6 +174,30 @@ public abstract class StockShardContract
     }
 
     [Fact]
+    public async Task ForgettingASalesBuyersDropsItsMarksOnlyAndKeepsItsUnitsAndReservations()
+    {
+        const long other = Sale + 1;
+        await Shard.AddAsync(Sale, 5, transferId: 1);
+        await Shard.AddAsync(other, 5, transferId: 2);
+        var outstanding = For(BigId, 7);
+        Assert.Equal(ReserveStatus.Reserved, (await Shard.ReserveAsync(outstanding)).Status);
+        await Shard.RestoreMarkAsync(Sale, 8, orderId: BigId + 1);
+        Assert.Equal(ReserveStatus.Reserved, (await Shard.ReserveAsync(For(BigId + 2, 7, sale: other))).Status);
+
+        await Shard.ForgetBuyersAsync(Sale);
+
+        Assert.Empty(await Shard.ListBuyersAsync(Sale));
+        Assert.Equal(0, await Shard.CountBuyersAsync(Sale));
+        Assert.False(Shard.TryGetKnownOrder(Sale, 7, out _));
+        Assert.False(Shard.TryGetKnownOrder(Sale, 8, out _));
+        Assert.Equal(new ShardStock(4, 1), await Shard.GetAsync(Sale));
+        Assert.Contains(outstanding, await Shard.ListUnconfirmedAsync());
+        // Another sale's marks stay.
+        Assert.True(Shard.TryGetKnownOrder(other, 7, out var kept) && kept == BigId + 2);
+        Assert.Equal(1, await Shard.CountBuyersAsync(other));
+    }
+
+    [Fact]
     public async Task ATransferIsAppliedAtMostOncePerTransferId()
     {
         Assert.True(await Shard.AddAsync(Sale, 30, transferId: 77));

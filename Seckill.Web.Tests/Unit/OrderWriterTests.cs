@@ -138,6 +138,7 @@ public sealed class OrderWriterTests : IDisposable
         public ValueTask FailAsync(Reservation reservation, bool returnUnits = true) => inner.FailAsync(reservation, returnUnits);
         public ValueTask ReleaseMarkAsync(long saleId, long userId, long orderId) => inner.ReleaseMarkAsync(saleId, userId, orderId);
         public ValueTask RestoreMarkAsync(long saleId, long userId, long orderId) => inner.RestoreMarkAsync(saleId, userId, orderId);
+        public ValueTask ForgetBuyersAsync(long saleId) => inner.ForgetBuyersAsync(saleId);
         public ValueTask<bool> AddAsync(long saleId, long units, long transferId) => inner.AddAsync(saleId, units, transferId);
         public ValueTask<bool> HasReceivedAsync(long saleId, long transferId) => inner.HasReceivedAsync(saleId, transferId);
         public ValueTask<long> WithdrawAsync(long saleId, long maxUnits, long transferId) => inner.WithdrawAsync(saleId, maxUnits, transferId);

@@ -25,6 +25,13 @@ public sealed class SaleLookupOptions : IValidatableObject
     /// <summary>How often the metadata of running sales is re-read from storage.</summary>
     public TimeSpan SaleRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long after a sale ends this instance's shard drops its buyers' marks (<see cref="EndedSaleMarks"/>):
+    /// long enough for the reservations taken in its last moment to be written, and for the
+    /// instances' clocks to agree that it ended.
+    /// </summary>
+    public TimeSpan EndedSaleMarksKept { get; set; } = TimeSpan.FromMinutes(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (BloomFalsePositiveRate is not (> 0 and < 1))
@@ -42,6 +49,10 @@ public sealed class SaleLookupOptions : IValidatableObject
         if (EndedSaleTtl < TimeSpan.FromSeconds(1) || EndedSaleTtl > TimeSpan.FromDays(1))
         {
             yield return new("Gate:EndedSaleTtl must be between 1 second and 1 day.");
+        }
+        if (EndedSaleMarksKept < TimeSpan.Zero || EndedSaleMarksKept > TimeSpan.FromDays(1))
+        {
+            yield return new("Gate:EndedSaleMarksKept must be between 0 and 1 day.");
         }
         if (SaleRefreshInterval < TimeSpan.FromMilliseconds(10) || SaleRefreshInterval > TimeSpan.FromHours(1))
         {

@@ -6,9 +6,11 @@ namespace Seckill.Web.Sales;
 /// <summary>
 /// Builds the sale id filter and pins the running sales before the first request, then re-reads running sales every
 /// <c>Gate:SaleRefreshInterval</c> so pinned metadata follows storage (and, in a cluster, sales
-/// created elsewhere become known here).
+/// created elsewhere become known here). Before each refresh, the shard drops the buyers' marks
+/// of sales ended long enough ago (<see cref="EndedSaleMarks"/>).
 /// </summary>
-public sealed partial class SaleRefresher(SaleDirectory directory, IOptions<SaleLookupOptions> options, TimeProvider time, ILogger<SaleRefresher> log)
+public sealed partial class SaleRefresher(
+    SaleDirectory directory, EndedSaleMarks endedSaleMarks, IOptions<SaleLookupOptions> options, TimeProvider time, ILogger<SaleRefresher> log)
     : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -25,6 +27,8 @@ public sealed partial class SaleRefresher(SaleDirectory directory, IOptions<Sale
         {
             try
             {
+                // First: the sales that ended since the last refresh are still pinned then.
+                await endedSaleMarks.ForgetAsync();
                 await directory.RefreshAsync(stoppingToken);
             }
             catch (Exception error) when (error is not OperationCanceledException)

@@ -25,6 +25,7 @@ public static class SalesSetup
         services.AddSingleton<StockReport>();
         services.AddSingleton<SaleDirectory>();
         services.AddSingleton<SaleNews>();
+        services.AddSingleton<EndedSaleMarks>();
 
         // Sale news is heard from before the directory loads (so no sale created meanwhile is
         // missed); the directory knows every sale before the first request; then the demo sale.

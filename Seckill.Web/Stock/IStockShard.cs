@@ -85,6 +85,13 @@ public interface IStockShard
     ValueTask RestoreMarkAsync(long saleId, long userId, long orderId);
 
     /// <summary>
+    /// The sale has ended: every buyer's mark of it here is dropped, in the store and in memory
+    /// (an ended sale takes no purchase, so its marks only take room). Units and unconfirmed
+    /// reservations are not touched.
+    /// </summary>
+    ValueTask ForgetBuyersAsync(long saleId);
+
+    /// <summary>
     /// Receives units moved here. Applied at most once per <paramref name="transferId"/>. False:
     /// the shard was reclaimed (<see cref="ReclaimAsync"/>) and refuses the transfer for good, even
     /// after its instance rejoins; its units are to land in the pool instead.

@@ -273,6 +273,19 @@ public sealed class InProcessStockShard(int id) : IStockShard
         }
     }
 
+    public ValueTask ForgetBuyersAsync(long saleId)
+    {
+        if (_sales.TryGetValue(saleId, out var slot))
+        {
+            lock (slot)
+            {
+                slot.OrderByUser.Clear();
+                slot.OrderByUser.TrimExcess();
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask<IReadOnlyDictionary<long, long>> ListBuyersAsync(long saleId)
     {
         if (!_sales.TryGetValue(saleId, out var slot))

@@ -95,6 +95,11 @@ public sealed class RedisStockShard : IStockShard
         if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[3], ARGV[2]) end
         """ + Written + "return {seq, fenced}";
 
+    // KEYS[3] buyers.
+    private const string ForgetBuyers = Check + """
+        redis.call('DEL', KEYS[3])
+        """ + Written + "return {seq, fenced}";
+
     // KEYS[3] buyers; ARGV: user, order.
     private const string RestoreMark = Check + """
         redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
@@ -316,6 +321,16 @@ public sealed class RedisStockShard : IStockShard
     {
         await Run(RestoreMark, Keys(saleId).BuyersOnly, [userId, orderId]);
         _marks[(saleId, userId)] = orderId;
+    }
+
+    public async ValueTask ForgetBuyersAsync(long saleId)
+    {
+        await Run(ForgetBuyers, Keys(saleId).BuyersOnly, []);
+        // Once per ended sale: a walk over every mark held here is cheap enough for that.
+        foreach (var mark in _marks.Keys.Where(mark => mark.SaleId == saleId))
+        {
+            _marks.TryRemove(mark, out _);
+        }
     }
 
     public async ValueTask<bool> AddAsync(long saleId, long units, long transferId) =>
