@@ -52,7 +52,14 @@ public sealed class ConfirmWaits : IDisposable
             if (_waiting.TryPeek(out var next))
             {
                 var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next.WaitEndsAt);
-                _timer.Change(due < _slack ? _slack : due, Timeout.InfiniteTimeSpan);
+                try
+                {
+                    _timer.Change(due < _slack ? _slack : due, Timeout.InfiniteTimeSpan);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The host is stopping (this was disposed with the services): nobody waits any more.
+                }
                 return;
             }
             // A sweep emptied the queue meanwhile; disarmed again, unless someone queued since.
