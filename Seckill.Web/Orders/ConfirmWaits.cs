@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Seckill.Web.Orders;
@@ -12,21 +11,31 @@ namespace Seckill.Web.Orders;
 /// Every buyer waits the same time, so the queue is in the order the waits end: a sweep answers
 /// the expired ones at its head, drops the ones the writer already answered, and re-arms for the
 /// next. A wait ends at most <see cref="_slack"/> late, which keeps a busy second to a few sweeps
-/// instead of one timer firing per winner.
+/// instead of one timer firing per winner. The timer is armed exactly while the queue holds
+/// someone, both changed under one lock, so no waiter is left without a sweep to come.
 /// </remarks>
 public sealed class ConfirmWaits : IDisposable
 {
     private readonly long _wait;
     private readonly TimeSpan _slack;
-    private readonly ConcurrentQueue<PendingOrder> _waiting = new();
+    // A plain queue under a lock: a few thousand waits a second at most, and a sweep must see
+    // the queue and the timer's state together (a lock-free queue that is peeked also keeps each
+    // of its blocks for good, and grows new ones).
+    private readonly Queue<PendingOrder> _waiting = new();
+    private readonly Lock _lock = new();
     private readonly Timer _timer;
-    private int _armed;
+    private bool _armed;
+    private bool _disposed;
 
     public ConfirmWaits(TimeSpan wait)
     {
         _wait = (long)(wait.TotalSeconds * Stopwatch.Frequency);
         _slack = TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds / 10, 1, 10));
-        _timer = new Timer(_ => Sweep(), null, Timeout.Infinite, Timeout.Infinite);
+        // Not capturing the execution context of the request that happens to create it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _timer = new Timer(_ => Sweep(), null, Timeout.Infinite, Timeout.Infinite);
+        }
     }
 
     /// <summary>True when <paramref name="pending"/> was written within the wait, false if it is still queued.</summary>
@@ -39,54 +48,55 @@ public sealed class ConfirmWaits : IDisposable
         pending.WaitEndsAt = Stopwatch.GetTimestamp() + _wait;
         // Taken before the order can be answered: the version it carries stays valid.
         var answer = pending.Reply;
-        _waiting.Enqueue(pending);
-        Arm();
+        lock (_lock)
+        {
+            _waiting.Enqueue(pending);
+            if (!_armed)
+            {
+                Arm(pending.WaitEndsAt);
+            }
+        }
         return answer;
     }
 
-    /// <summary>Arms the timer for the head's end, unless it is armed (or a sweep runs, which re-arms).</summary>
-    private void Arm()
+    /// <summary>Called under the lock: the timer fires when the wait ending at <paramref name="endsAt"/> is over.</summary>
+    private void Arm(long endsAt)
     {
-        while (Interlocked.CompareExchange(ref _armed, 1, 0) == 0)
+        if (_disposed)
         {
-            if (_waiting.TryPeek(out var next))
-            {
-                var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next.WaitEndsAt);
-                try
-                {
-                    _timer.Change(due < _slack ? _slack : due, Timeout.InfiniteTimeSpan);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The host is stopping (this was disposed with the services): nobody waits any more.
-                }
-                return;
-            }
-            // A sweep emptied the queue meanwhile; disarmed again, unless someone queued since.
-            Volatile.Write(ref _armed, 0);
-            if (_waiting.IsEmpty)
-            {
-                return;
-            }
+            // The host is stopping: the writer has drained, and answered everyone still waiting.
+            return;
         }
+        var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), endsAt);
+        _timer.Change(due < _slack ? _slack : due, Timeout.InfiniteTimeSpan);
+        _armed = true;
     }
 
     private void Sweep()
     {
-        var now = Stopwatch.GetTimestamp();
-        while (_waiting.TryPeek(out var head) && (head.Answered || head.WaitEndsAt <= now))
+        lock (_lock)
         {
-            _waiting.TryDequeue(out _);
-            head.StopWaiting();
-        }
-        // Disarmed, then armed again if anyone still waits: a buyer queued during the sweep, who
-        // found the timer armed, is either seen here or arms it itself.
-        Volatile.Write(ref _armed, 0);
-        if (!_waiting.IsEmpty)
-        {
-            Arm();
+            _armed = false;
+            var now = Stopwatch.GetTimestamp();
+            while (_waiting.TryPeek(out var head) && (head.Answered || head.WaitEndsAt <= now))
+            {
+                _waiting.Dequeue();
+                // Queues the buyer's continuation (it runs asynchronously), nothing more.
+                head.StopWaiting();
+            }
+            if (_waiting.TryPeek(out var next))
+            {
+                Arm(next.WaitEndsAt);
+            }
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _timer.Dispose();
+        }
+    }
 }

@@ -10,7 +10,7 @@ namespace Seckill.Web.Orders;
 /// <remarks>
 /// Its own awaitable (an <see cref="IValueTaskSource{TResult}"/>) rather than a task completion
 /// source and a <c>Task.Delay</c> raced in <c>Task.WhenAny</c>, a timer per winner, in the seconds
-/// when thousands wait at once: a winner's wait allocated 912 bytes that way and 240 this way
+/// when thousands wait at once: a winner's wait allocated 912 bytes that way and 224 this way
 /// (<c>load/Seckill.Benchmarks</c>, BENCHMARKS.md section 36). The buyer's request is its only awaiter, once.
 /// </remarks>
 public sealed class PendingOrder(Reservation reservation, long sequence) : IValueTaskSource<bool>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Seckill.Web.Cluster;
-using Seckill.Web.Stock;
 
 namespace Seckill.Web.Sales;
 
@@ -57,9 +56,10 @@ public sealed partial class EndedSaleMarks(SaleCatalog catalog, IShardRouter sha
             {
                 await shards.Local.ForgetBuyersAsync(saleId);
             }
-            catch (StockUnavailableException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The shard's store is away: kept for the next refresh.
+                // The shard's store is away (or anything else went wrong): kept for the next
+                // refresh, which runs whatever happens here.
                 LogForgetFailed(e, saleId);
                 return;
             }

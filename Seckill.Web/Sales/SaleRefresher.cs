@@ -25,10 +25,10 @@ public sealed partial class SaleRefresher(
         using var timer = new PeriodicTimer(options.Value.SaleRefreshInterval, time);
         while (await timer.NextTickAsync(stoppingToken))
         {
+            // First: the sales that ended since the last refresh are still pinned then.
+            await endedSaleMarks.ForgetAsync();
             try
             {
-                // First: the sales that ended since the last refresh are still pinned then.
-                await endedSaleMarks.ForgetAsync();
                 await directory.RefreshAsync(stoppingToken);
             }
             catch (Exception error) when (error is not OperationCanceledException)

@@ -326,10 +326,14 @@ public sealed class RedisStockShard : IStockShard
     public async ValueTask ForgetBuyersAsync(long saleId)
     {
         await Run(ForgetBuyers, Keys(saleId).BuyersOnly, []);
-        // Once per ended sale: a walk over every mark held here is cheap enough for that.
-        foreach (var mark in _marks.Keys.Where(mark => mark.SaleId == saleId))
+        // Once per ended sale: a walk over every mark held here is cheap enough for that. The
+        // table itself, not its Keys, which would take every lock while purchases mark buyers.
+        foreach (var (mark, _) in _marks)
         {
-            _marks.TryRemove(mark, out _);
+            if (mark.SaleId == saleId)
+            {
+                _marks.TryRemove(mark, out _);
+            }
         }
     }
 
