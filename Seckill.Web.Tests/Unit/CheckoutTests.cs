@@ -61,7 +61,7 @@ public class CheckoutTests
             var store = new SqlOrderStore(database, TimeProvider.System);
             var writer = UnstartedOrderWriter.Create(store, shards, restock, orderOptions);
             Checkout = new Checkout(sales, new Admission(tokens, SoldOut, shards), new StockReserver(shards, allocator, SoldOut, broadcast),
-                new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false })), shards, ids, new NeverOverloaded(), TimeProvider.System,
+                new OrderConfirmation(writer, restock, orderOptions, Options.Create(new Seckill.Web.Gate.OverloadOptions { Enabled = false }), TimeProvider.System), shards, ids, new NeverOverloaded(), TimeProvider.System,
                 new PurchaseLog(NullLogger<PurchaseLog>.Instance, Options.Create(new InstanceOptions())));
         }
     }

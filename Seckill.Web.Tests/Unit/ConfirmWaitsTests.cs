@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Seckill.Web.Orders;
 using Seckill.Web.Stock;
 
@@ -15,7 +16,7 @@ public class ConfirmWaitsTests
     [Fact]
     public async Task AnOrderWrittenWithinTheWaitIsAnsweredWritten()
     {
-        using var waits = new ConfirmWaits(TimeSpan.FromMinutes(10));
+        using var waits = new ConfirmWaits(TimeSpan.FromMinutes(10), TimeProvider.System);
         var pending = Pending(1);
         var answer = waits.WaitAsync(pending).AsTask();
 
@@ -28,7 +29,7 @@ public class ConfirmWaitsTests
     [Fact]
     public async Task AnOrderNotWrittenIsAnsweredQueuedWhenTheWaitRunsOut()
     {
-        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(20));
+        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(20), TimeProvider.System);
         var pending = Pending(1);
 
         Assert.False(await waits.WaitAsync(pending).AsTask().WaitAsync(Deadline));
@@ -41,7 +42,7 @@ public class ConfirmWaitsTests
     [Fact]
     public async Task WithoutAWaitTheAnswerIsWhatIsAlreadyWritten()
     {
-        using var waits = new ConfirmWaits(TimeSpan.Zero);
+        using var waits = new ConfirmWaits(TimeSpan.Zero, TimeProvider.System);
         var written = Pending(1);
         written.Complete(Committed(written));
 
@@ -52,7 +53,7 @@ public class ConfirmWaitsTests
     [Fact]
     public async Task ThousandsOfBuyersWaitingAtOnceAreAllAnsweredInWaves()
     {
-        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(5));
+        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(5), TimeProvider.System);
         var id = 0L;
         // Waves: the queue empties between them (every wait answered), so each wave must arm
         // the timer again; within a wave, buyers queue while sweeps run.
@@ -81,6 +82,48 @@ public class ConfirmWaitsTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void AWaitEndingJustAfterAnotherIsAnsweredByItsEndNotLater()
+    {
+        // 100 ms waits: the shared timer's slack is 10 ms.
+        var clock = new FakeTimeProvider();
+        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(100), clock);
+        var first = Pending(1);
+        _ = waits.WaitAsync(first);
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        var second = Pending(2);
+        _ = waits.WaitAsync(second);
+
+        clock.Advance(TimeSpan.FromMilliseconds(95));
+        Assert.True(first.Answered);
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        // "Wait up to Orders:ConfirmWaitMs": the second buyer is not kept past its own end
+        // because the timer last fired for the first one.
+        Assert.True(second.Answered);
+        Assert.False(second.IsWritten);
+    }
+
+    [Fact]
+    public void AWaitEndingLaterThanTheSlackIsNotCutShort()
+    {
+        var clock = new FakeTimeProvider();
+        using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(100), clock);
+        var first = Pending(1);
+        _ = waits.WaitAsync(first);
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        var second = Pending(2);
+        _ = waits.WaitAsync(second);
+
+        clock.Advance(TimeSpan.FromMilliseconds(79));
+        Assert.False(first.Answered);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(first.Answered);
+        // Ends 20 ms after the first, more than the slack: still waiting for its write.
+        Assert.False(second.Answered);
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.True(second.Answered);
     }
 
     private static PendingOrder Pending(long orderId) =>

@@ -78,7 +78,7 @@ public sealed class OrderWriterTests : IDisposable
             Assert.True(writer.TryEnqueue(reservation, out var pending));
 
             // The shard does not answer the confirmation; the buyer's order is committed all the same.
-            using var waits = new ConfirmWaits(TimeSpan.FromMinutes(1));
+            using var waits = new ConfirmWaits(TimeSpan.FromMinutes(1), TimeProvider.System);
             Assert.True(await waits.WaitAsync(pending));
             Assert.True(pending.Write.Committed);
             Assert.NotNull(await new SqlOrderStore(database, TimeProvider.System).FindAsync(reservation.OrderId, CancellationToken.None));

@@ -34,7 +34,7 @@ public sealed class PendingOrder(Reservation reservation, long sequence) : IValu
     /// <summary>What the writer did with it, once <see cref="IsWritten"/>.</summary>
     public OrderWrite Write => _written ? _write : throw new InvalidOperationException("The order is not written yet.");
 
-    /// <summary>When the buyer stops waiting for the write (a <see cref="Stopwatch"/> timestamp), set by <see cref="ConfirmWaits"/>.</summary>
+    /// <summary>When the buyer stops waiting for the write (a timestamp of its clock), set by <see cref="ConfirmWaits"/>.</summary>
     internal long WaitEndsAt { get; set; }
 
     /// <summary>The buyer has been answered: the order was written, or the wait ran out.</summary>

@@ -10,10 +10,11 @@ namespace Seckill.Web.Purchasing;
 /// Hands a reservation to the <see cref="OrderWriter"/> and waits a moment (<c>Orders:ConfirmWaitMs</c>)
 /// for its row: committed (201), refused, or still queued (202 with its place in the queue).
 /// </summary>
-public sealed class OrderConfirmation(OrderWriter writer, Restock restock, IOptions<OrderOptions> options, IOptions<OverloadOptions> overload)
+public sealed class OrderConfirmation(
+    OrderWriter writer, Restock restock, IOptions<OrderOptions> options, IOptions<OverloadOptions> overload, TimeProvider time)
     : IDisposable
 {
-    private readonly ConfirmWaits _waits = new(TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs));
+    private readonly ConfirmWaits _waits = new(TimeSpan.FromMilliseconds(options.Value.ConfirmWaitMs), time);
     private readonly bool _shedWhenBehind = overload.Value.Enabled;
     private readonly long _maxOrderWait = Stopwatch.Frequency * overload.Value.MaxOrderWaitMs / 1000;
 

@@ -18,7 +18,7 @@ public class ConfirmWaitBenchmarks
     private long _orderId;
 
     [GlobalSetup]
-    public void Setup() => _waits = new ConfirmWaits(Wait);
+    public void Setup() => _waits = new ConfirmWaits(Wait, TimeProvider.System);
 
     [GlobalCleanup]
     public void Cleanup() => _waits.Dispose();
