@@ -94,6 +94,54 @@ public sealed class OrderWriterTests : IDisposable
         Assert.Equal(0, (await own.GetAsync(sale.Id)).Reserved);
     }
 
+    [Fact]
+    public async Task TheNextBatchIsWrittenWhileThePreviousOneIsConfirmedOnTheShard()
+    {
+        var (database, sale) = await DatabaseWithASaleAsync();
+        var own = new ConfirmHeldShard(new InProcessStockShard(1));
+        var shards = new ShardRouter(own, new InProcessRemoteShards(), Options.Create(new ClusterOptions()), NullLogger<ShardRouter>.Instance);
+        await own.AddAsync(sale.Id, 5, transferId: 1);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Reservation[] reservations = [new(1, sale.Id, 11, 1, 100, now, own.Id), new(2, sale.Id, 12, 1, 100, now, own.Id)];
+        foreach (var reservation in reservations)
+        {
+            Assert.Equal(ReserveStatus.Reserved, (await own.ReserveAsync(reservation)).Status);
+        }
+
+        // One order a batch: both are queued before the writer starts, so they make two batches.
+        var writer = WriterOn(shards, database, new OrderOptions { BatchSize = 1 });
+        Assert.True(writer.TryEnqueue(reservations[0], out var first));
+        Assert.True(writer.TryEnqueue(reservations[1], out var second));
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            // The shard holds the first batch's confirmation; the second batch is written meanwhile.
+            using var waits = new ConfirmWaits(TimeSpan.FromMinutes(1), TimeProvider.System);
+            Assert.True(await waits.WaitAsync(first));
+            Assert.True(await waits.WaitAsync(second));
+            Assert.Equal(2, (await own.ListUnconfirmedAsync()).Count);
+
+            // Whoever pauses the writer (the shard's recovery) waits until both batches are
+            // settled: not handed over while the second is still being confirmed.
+            var pause = writer.PauseAsync(CancellationToken.None);
+            own.ReleaseOne();
+            await Eventually.TrueAsync(async () => own.Held == 1 && (await own.ListUnconfirmedAsync()).Count == 1,
+                "the first batch confirmed and the second one's confirmation held");
+            Assert.False(pause.IsCompleted);
+            own.ReleaseOne();
+            using (await pause.WaitAsync(TimeSpan.FromMinutes(1)))
+            {
+                Assert.Empty(await own.ListUnconfirmedAsync());
+            }
+        }
+        finally
+        {
+            own.ReleaseConfirmations();
+            await writer.StopAsync(CancellationToken.None);
+        }
+        Assert.Equal(0, (await own.GetAsync(sale.Id)).Reserved);
+    }
+
     /// <summary>The test's SQLite database, migrated, with one running sale of 10 units.</summary>
     private async Task<(SqliteDatabase Database, Sale Sale)> DatabaseWithASaleAsync()
     {
@@ -104,24 +152,40 @@ public sealed class OrderWriterTests : IDisposable
         return (database, sale);
     }
 
-    private static OrderWriter WriterOn(ShardRouter shards, SqliteDatabase database)
+    private static OrderWriter WriterOn(ShardRouter shards, SqliteDatabase database, OrderOptions? options = null)
     {
         var soldOut = new SoldOutBoard();
         var broadcast = new SoldOutBroadcast(new InProcessClusterChannel(), soldOut, new InProcessStockPool(), shards, NullLogger<SoldOutBroadcast>.Instance);
         return UnstartedOrderWriter.Create(new SqlOrderStore(database, TimeProvider.System), shards,
-            new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance), Options.Create(new OrderOptions()));
+            new Restock(shards, soldOut, broadcast, NullLogger<Restock>.Instance), Options.Create(options ?? new OrderOptions()));
     }
 
-    /// <summary>A shard whose confirmations wait until released; everything else goes straight through.</summary>
+    /// <summary>A shard whose confirmations wait until released (all, or one at a time); everything else goes straight through.</summary>
     private sealed class ConfirmHeldShard(IStockShard inner) : IStockShard
     {
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SemaphoreSlim _gate = new(0);
+        private volatile bool _open;
+        private int _held;
 
-        public void ReleaseConfirmations() => _released.TrySetResult();
+        /// <summary>Confirmations waiting at the gate now.</summary>
+        public int Held => Volatile.Read(ref _held);
+
+        public void ReleaseConfirmations()
+        {
+            _open = true;
+            _gate.Release(1_000);
+        }
+
+        public void ReleaseOne() => _gate.Release();
 
         public async ValueTask ConfirmAsync(IReadOnlyList<Reservation> reservations)
         {
-            await _released.Task;
+            if (!_open)
+            {
+                Interlocked.Increment(ref _held);
+                await _gate.WaitAsync();
+                Interlocked.Decrement(ref _held);
+            }
             await inner.ConfirmAsync(reservations);
         }
 

@@ -41,8 +41,11 @@ public sealed partial class OrderWriter(
     // Cancelled only when the host gives up waiting for the drain (its shutdown timeout).
     private readonly CancellationTokenSource _abandon = new();
     // Held while a batch is written and settled, and by ShardRecovery while it reads the truth:
-    // it then sees every reservation either written and settled, or still pending here.
+    // it then sees every reservation either written and settled, or still pending here. The
+    // writer's loop keeps it across back-to-back batches; others waiting for it are counted, so
+    // the loop hands it over between two batches.
     private readonly SemaphoreSlim _settling = new(1, 1);
+    private int _othersWaitingToSettle;
 
     // When the first order of the batch being written was queued; 0 between batches.
     private long _oldestUnwrittenAt;
@@ -111,8 +114,22 @@ public sealed partial class OrderWriter(
     /// </summary>
     public async Task<IDisposable> PauseAsync(CancellationToken cancellationToken)
     {
-        await _settling.WaitAsync(cancellationToken);
+        await TakeSettlingAsync(cancellationToken);
         return new Paused(_settling);
+    }
+
+    /// <summary>Waits for <see cref="_settling"/>, letting the writer's loop know it should hand it over.</summary>
+    private async Task TakeSettlingAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _othersWaitingToSettle);
+        try
+        {
+            await _settling.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _othersWaitingToSettle);
+        }
     }
 
     private sealed class Paused(SemaphoreSlim settling) : IDisposable
@@ -152,29 +169,132 @@ public sealed partial class OrderWriter(
     /// <summary>The loop runs on its own thread (<see cref="WriterThreads"/>), not queued behind the requests.</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => threads.Orders.Run(() => WriteBatchesAsync(stoppingToken));
 
+    /// <remarks>
+    /// A batch's settling (its confirmation on the shard, one Redis call) runs while the next batch
+    /// is written: its buyers were answered at the commit, and the loop was otherwise idle for that
+    /// call, about a fifth of each batch's time in a clustered sale's selling seconds (BENCHMARKS.md
+    /// section 37). One settling in flight at a time, in batch order; <see cref="_settling"/> is
+    /// held from the first batch of a run of them until the last one's settling is done, and handed
+    /// over between two batches to whoever waits for it (<see cref="PauseAsync"/>, <see cref="CommitAsync"/>).
+    /// </remarks>
     private async Task WriteBatchesAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
-        var batch = new List<PendingOrder>(_options.BatchSize);
-        // The loop ends when the channel is completed (shutdown) and empty, not on stoppingToken:
-        // queued reservations are acknowledged purchases and get written first.
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        Task<bool>? settling = null;
+        var held = false;
+        try
         {
-            Fill(reader, batch);
-            Volatile.Write(ref _oldestUnwrittenAt, batch.Count > 0 ? batch[0].QueuedAt : 0);
-            if (batch.Count < _options.BatchSize && _options.BatchWindowMs > 0 && !stoppingToken.IsCancellationRequested)
+            // The loop ends when the channel is completed (shutdown) and empty, not on stoppingToken:
+            // queued reservations are acknowledged purchases and get written first.
+            while (await reader.WaitToReadAsync(CancellationToken.None))
             {
-                await Task.Delay(_options.BatchWindowMs, CancellationToken.None);
+                var batch = new List<PendingOrder>(Math.Min(_options.BatchSize, Volatile.Read(ref _queued.Value) + 1));
                 Fill(reader, batch);
+                Volatile.Write(ref _oldestUnwrittenAt, batch.Count > 0 ? batch[0].QueuedAt : 0);
+                if (batch.Count < _options.BatchSize && _options.BatchWindowMs > 0 && !stoppingToken.IsCancellationRequested)
+                {
+                    await Task.Delay(_options.BatchWindowMs, CancellationToken.None);
+                    Fill(reader, batch);
+                }
+                if (!held)
+                {
+                    if (!await TrySettlingAsync(byTheLoop: true))
+                    {
+                        LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
+                        return;
+                    }
+                    held = true;
+                }
+                var reservations = Reservations(batch);
+                // The buyers whose orders committed are answered as soon as the transaction is: a
+                // 201 means committed (ARCHITECTURE §4), and confirming their reservations on the
+                // shard is the writer's bookkeeping, which they need not wait for.
+                var writes = await WriteStepAsync(reservations);
+                if (writes is not null)
+                {
+                    AnswerBuyers(batch, writes, committed: true);
+                }
+                Volatile.Write(ref _oldestUnwrittenAt, 0);
+                if (settling is not null && !await settling)
+                {
+                    writes = null;
+                }
+                settling = null;
+                if (writes is null)
+                {
+                    LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
+                    return;
+                }
+                settling = SettleBatchAsync(batch, writes);
+                if (Volatile.Read(ref _queued.Value) == 0 || Volatile.Read(ref _othersWaitingToSettle) > 0)
+                {
+                    var settled = await settling;
+                    settling = null;
+                    _settling.Release();
+                    held = false;
+                    if (!settled)
+                    {
+                        LogAbandoned(Volatile.Read(ref _queued.Value));
+                        return;
+                    }
+                }
             }
-            if (!await WriteAsync(batch))
+            // Shutdown: the queue is drained; the last batch's settling may still be in flight.
+            if (settling is not null && !await settling)
             {
-                LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
-                return;
+                LogAbandoned(0);
             }
-            Volatile.Write(ref _oldestUnwrittenAt, 0);
-            batch.Clear();
+            settling = null;
         }
+        finally
+        {
+            if (held)
+            {
+                // Also when the loop failed: its settling in flight ends before anyone else takes over.
+                if (settling is not null)
+                {
+                    await ((Task)settling).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                }
+                _settling.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes <see cref="_settling"/>; false if the host gave up waiting (shutdown timeout). Anyone
+    /// but the loop is counted while waiting, so the loop hands it over.
+    /// </summary>
+    private async Task<bool> TrySettlingAsync(bool byTheLoop = false)
+    {
+        try
+        {
+            if (byTheLoop)
+            {
+                await _settling.WaitAsync(_abandon.Token);
+            }
+            else
+            {
+                await TakeSettlingAsync(_abandon.Token);
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Settles a written batch and answers its refused buyers once their units are back; false if abandoned at shutdown.</summary>
+    private async Task<bool> SettleBatchAsync(List<PendingOrder> batch, IReadOnlyList<OrderWrite> writes)
+    {
+        if (await SettleStepAsync(writes) is not { } settled)
+        {
+            return false;
+        }
+        AnswerBuyers(batch, settled, committed: false);
+        Interlocked.Add(ref _written, batch.Count);
+        _batchSizes.Record(batch.Count);
+        return true;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -200,26 +320,14 @@ public sealed partial class OrderWriter(
         }
     }
 
-    /// <summary>Writes one batch of queued orders and completes them; false if abandoned at shutdown.</summary>
-    private async Task<bool> WriteAsync(List<PendingOrder> batch)
+    private static Reservation[] Reservations(List<PendingOrder> batch)
     {
         var reservations = new Reservation[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             reservations[i] = batch[i].Reservation;
         }
-        // The buyers whose orders committed are answered as soon as the transaction is: a 201 means
-        // committed (ARCHITECTURE §4), and confirming their reservations on the shard is the writer's
-        // bookkeeping, which they need not wait for (one Redis call a batch, or its retries while the
-        // shard is away). Refused ones are answered once their units are back.
-        if (await CommitAsync(reservations, writes => AnswerBuyers(batch, writes, committed: true)) is not { } settled)
-        {
-            return false;
-        }
-        AnswerBuyers(batch, settled, committed: false);
-        Interlocked.Add(ref _written, batch.Count);
-        _batchSizes.Record(batch.Count);
-        return true;
+        return reservations;
     }
 
     /// <summary>Completes the waits of the buyers whose orders committed, or of those refused; each order leaves the pending table first.</summary>
@@ -247,17 +355,18 @@ public sealed partial class OrderWriter(
     /// <param name="written">Told what the transaction did as soon as it committed, before the batch is settled.</param>
     public async Task<IReadOnlyList<OrderWrite>?> CommitAsync(IReadOnlyList<Reservation> reservations, Action<IReadOnlyList<OrderWrite>>? written = null)
     {
-        try
-        {
-            await _settling.WaitAsync(_abandon.Token);
-        }
-        catch (OperationCanceledException)
+        if (!await TrySettlingAsync())
         {
             return null;
         }
         try
         {
-            return await WriteAndSettleAsync(reservations, written);
+            if (await WriteStepAsync(reservations) is not { } writes)
+            {
+                return null;
+            }
+            written?.Invoke(writes);
+            return await SettleStepAsync(writes);
         }
         finally
         {
@@ -265,9 +374,9 @@ public sealed partial class OrderWriter(
         }
     }
 
-    private async Task<IReadOnlyList<OrderWrite>?> WriteAndSettleAsync(IReadOnlyList<Reservation> reservations, Action<IReadOnlyList<OrderWrite>>? written)
-    {
-        var writes = await RetryAsync(async () =>
+    /// <summary>Writes reservations in one transaction, retried until it succeeds; null if abandoned at shutdown.</summary>
+    private Task<IReadOnlyList<OrderWrite>?> WriteStepAsync(IReadOnlyList<Reservation> reservations) =>
+        RetryAsync(async () =>
         {
             // Only a write that succeeded is timed: an outage is not the writer's speed.
             var started = Stopwatch.GetTimestamp();
@@ -275,12 +384,13 @@ public sealed partial class OrderWriter(
             MeasureRate(reservations.Count, Stopwatch.GetElapsedTime(started));
             return written;
         }, reservations.Count);
-        if (writes is null)
-        {
-            return null;
-        }
-        written?.Invoke(writes);
 
+    /// <summary>
+    /// Confirms a written batch's committed reservations on their shards and returns the stock of
+    /// refused ones, retried until it succeeds; null if abandoned at shutdown.
+    /// </summary>
+    private async Task<IReadOnlyList<OrderWrite>?> SettleStepAsync(IReadOnlyList<OrderWrite> writes)
+    {
         var settled = await RetryAsync(async () =>
         {
             var committed = new List<Reservation>(writes.Count);
@@ -312,7 +422,7 @@ public sealed partial class OrderWriter(
                 }
             }
             return writes;
-        }, reservations.Count);
+        }, writes.Count);
         // Told once the batch is settled (not inside the step, which may run again).
         foreach (var write in settled ?? [])
         {
