@@ -87,14 +87,9 @@ public class ConfirmWaitsTests
     [Fact]
     public void AWaitEndingJustAfterAnotherIsAnsweredByItsEndNotLater()
     {
-        // 100 ms waits: the shared timer's slack is 10 ms.
         var clock = new FakeTimeProvider();
         using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(100), clock);
-        var first = Pending(1);
-        _ = waits.WaitAsync(first);
-        clock.Advance(TimeSpan.FromMilliseconds(5));
-        var second = Pending(2);
-        _ = waits.WaitAsync(second);
+        var (first, second) = OneWaitingAfterAnother(waits, clock, TimeSpan.FromMilliseconds(5));
 
         clock.Advance(TimeSpan.FromMilliseconds(95));
         Assert.True(first.Answered);
@@ -110,11 +105,7 @@ public class ConfirmWaitsTests
     {
         var clock = new FakeTimeProvider();
         using var waits = new ConfirmWaits(TimeSpan.FromMilliseconds(100), clock);
-        var first = Pending(1);
-        _ = waits.WaitAsync(first);
-        clock.Advance(TimeSpan.FromMilliseconds(20));
-        var second = Pending(2);
-        _ = waits.WaitAsync(second);
+        var (first, second) = OneWaitingAfterAnother(waits, clock, TimeSpan.FromMilliseconds(20));
 
         clock.Advance(TimeSpan.FromMilliseconds(79));
         Assert.False(first.Answered);
@@ -124,6 +115,20 @@ public class ConfirmWaitsTests
         Assert.False(second.Answered);
         clock.Advance(TimeSpan.FromMilliseconds(20));
         Assert.True(second.Answered);
+    }
+
+    /// <summary>
+    /// Two buyers waiting, the second one <paramref name="later"/> than the first. The tests wait
+    /// 100 ms, so the shared timer's slack is 10 ms.
+    /// </summary>
+    private static (PendingOrder First, PendingOrder Second) OneWaitingAfterAnother(ConfirmWaits waits, FakeTimeProvider clock, TimeSpan later)
+    {
+        var first = Pending(1);
+        _ = waits.WaitAsync(first);
+        clock.Advance(later);
+        var second = Pending(2);
+        _ = waits.WaitAsync(second);
+        return (first, second);
     }
 
     private static PendingOrder Pending(long orderId) =>
