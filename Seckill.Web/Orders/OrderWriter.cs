@@ -198,7 +198,7 @@ public sealed partial class OrderWriter(
                 }
                 if (!held)
                 {
-                    if (!await TrySettlingAsync(byTheLoop: true))
+                    if (!await TrySettlingAsync())
                     {
                         LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
                         return;
@@ -215,12 +215,10 @@ public sealed partial class OrderWriter(
                     AnswerBuyers(batch, writes, committed: true);
                 }
                 Volatile.Write(ref _oldestUnwrittenAt, 0);
-                if (settling is not null && !await settling)
-                {
-                    writes = null;
-                }
+                // The previous batch's settling ends before this one's starts: one at a time, in order.
+                var previousSettled = settling is null || await settling;
                 settling = null;
-                if (writes is null)
+                if (writes is null || !previousSettled)
                 {
                     LogAbandoned(batch.Count + Volatile.Read(ref _queued.Value));
                     return;
@@ -261,21 +259,14 @@ public sealed partial class OrderWriter(
     }
 
     /// <summary>
-    /// Takes <see cref="_settling"/>; false if the host gave up waiting (shutdown timeout). Anyone
-    /// but the loop is counted while waiting, so the loop hands it over.
+    /// Takes <see cref="_settling"/>; false if the host gave up waiting (shutdown timeout). The loop
+    /// reads who waits only while it holds it, after its own wait has left the count.
     /// </summary>
-    private async Task<bool> TrySettlingAsync(bool byTheLoop = false)
+    private async Task<bool> TrySettlingAsync()
     {
         try
         {
-            if (byTheLoop)
-            {
-                await _settling.WaitAsync(_abandon.Token);
-            }
-            else
-            {
-                await TakeSettlingAsync(_abandon.Token);
-            }
+            await TakeSettlingAsync(_abandon.Token);
             return true;
         }
         catch (OperationCanceledException)
