@@ -166,6 +166,29 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASaleShortOfUnitsInABatchDoesNotHoldBackTheOtherSalesOrders()
+    {
+        // The batch is written in one exchange when nothing stands in the way; here the first
+        // sale's guard refuses, so that exchange is undone whole and each sale is judged on its own.
+        var scarce = await SaleAsync(1);
+        var plenty = await SaleAsync(10);
+        var writes = await WriteAsync(For(scarce, 1, 1), For(plenty, 2, 2), For(scarce, 3, 3), For(plenty, 4, 4, quantity: 2));
+
+        Assert.Equal([true, true, false, true], writes.Select(w => w.Committed));
+        Assert.Equal(OrderWrite.SoldOut, writes[2].RefusalCode);
+        Assert.Equal(1, (await _orders.CountAsync(scarce.Id, CancellationToken.None)).Sold);
+        Assert.Equal(3, (await _orders.CountAsync(plenty.Id, CancellationToken.None)).Sold);
+        Assert.Equal((1, 3), await SoldColumnsAsync(scarce, plenty));
+    }
+
+    private async Task<(int, int)> SoldColumnsAsync(Sale first, Sale second)
+    {
+        await using var connection = await Database.OpenAsync(CancellationToken.None);
+        return (await connection.ExecuteScalarAsync<int>("SELECT sold FROM sales WHERE id = @id", new { id = first.Id }),
+            await connection.ExecuteScalarAsync<int>("SELECT sold FROM sales WHERE id = @id", new { id = second.Id }));
+    }
+
+    [Fact]
     public async Task TheUniqueIndexRefusesASecondActiveOrderAndNamesTheFirst()
     {
         var sale = await SaleAsync(10);
