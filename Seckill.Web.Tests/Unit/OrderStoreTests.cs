@@ -168,8 +168,8 @@ public abstract class OrderStoreTests : IDisposable, IAsyncLifetime
     [Fact]
     public async Task ASaleShortOfUnitsInABatchDoesNotHoldBackTheOtherSalesOrders()
     {
-        // The batch is written in one exchange when nothing stands in the way; here the first
-        // sale's guard refuses, so that exchange is undone whole and each sale is judged on its own.
+        // Each sale of a batch is judged on its own: the first one's guard refuses its rows as a
+        // whole, so they are written one by one; the second's are written whole.
         var scarce = await SaleAsync(1);
         var plenty = await SaleAsync(10);
         var writes = await WriteAsync(For(scarce, 1, 1), For(plenty, 2, 2), For(scarce, 3, 3), For(plenty, 4, 4, quantity: 2));

@@ -148,9 +148,6 @@ public sealed class MySqlDatabase(string connectionString) : SqlDatabase
     public override async Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await ((MySqlConnection)connection).BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
 
-    public override ValueTask<string> StartTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        ValueTask.FromResult("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION;");
-
     public override string ForUpdate => " FOR UPDATE";
 
     public override bool IsUniqueViolation(DbException error) => error is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };

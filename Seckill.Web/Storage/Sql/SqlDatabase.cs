@@ -41,17 +41,6 @@ public abstract class SqlDatabase
     public abstract Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Starts a transaction as <see cref="BeginAsync"/> does, but without a transaction object, for
-    /// statements the caller sends in one command (the order writer's batch, <see cref="SqlOrderStore"/>).
-    /// Returns what to send at the start of that command: the start itself where that saves an
-    /// exchange with a server (MySQL), or nothing once it has begun (SQLite).
-    /// </summary>
-    public abstract ValueTask<string> StartTransactionAsync(DbConnection connection, CancellationToken cancellationToken);
-
-    /// <summary>Rolls back the transaction that <see cref="StartTransactionAsync"/> began, if the database still holds it open.</summary>
-    public virtual Task RollBackAsync(DbConnection connection) => connection.ExecuteAsync("ROLLBACK");
-
-    /// <summary>
     /// Whether every write transaction takes one lock of the whole database (SQLite), rather than
     /// locks of the rows it changes (MySQL): writers then gain by taking turns (<see cref="Orders.WriterThreads"/>).
     /// </summary>

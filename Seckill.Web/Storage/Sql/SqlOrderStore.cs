@@ -19,27 +19,19 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
     public async Task<IReadOnlyList<OrderWrite>> WriteAsync(IReadOnlyList<Reservation> batch, TimeSpan paymentTimeout, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var timeoutMs = (long)paymentTimeout.TotalMilliseconds;
-        // Each sale's rows, the sales in id order: the order in which the expiry job and the
-        // payment writer lock sale rows too, so that two transactions never wait for each other.
-        var sales = Enumerable.Range(0, batch.Count).GroupBy(i => batch[i].SaleId).OrderBy(sale => sale.Key).Select(sale => sale.ToList()).ToList();
-        var writes = new OrderWrite[batch.Count];
-        if (await TryWriteInOneExchangeAsync(connection, batch, sales, timeoutMs, now, cancellationToken))
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                writes[i] = new OrderWrite(batch[i], true, null);
-            }
-            return writes;
-        }
-
-        // Something stood in the way, and nothing was kept: each sale on its own, whole if it
-        // can be, otherwise row by row, each judged on its own.
         await using var transaction = await db.BeginAsync(connection, cancellationToken);
         var sql = new Sql(connection, transaction, cancellationToken);
-        foreach (var rows in sales)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var timeoutMs = (long)paymentTimeout.TotalMilliseconds;
+        var writes = new OrderWrite[batch.Count];
+
+        // Each sale's rows in two statements when nothing stands in the way (the common case, and
+        // the fewest round trips to the database while buyers wait for their 201); otherwise row
+        // by row, each judged on its own. The sales in id order: the order in which the expiry job
+        // and the payment writer lock sale rows too, so that neither waits for the other in a cycle.
+        foreach (var sale in Enumerable.Range(0, batch.Count).GroupBy(i => batch[i].SaleId).OrderBy(sale => sale.Key))
         {
+            var rows = sale.ToList();
             if (await TryWriteWholeAsync(sql, batch, rows, timeoutMs, now))
             {
                 foreach (var i in rows)
@@ -54,65 +46,6 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         }
         await transaction.CommitAsync(cancellationToken);
         return writes;
-    }
-
-    /// <summary>
-    /// The common case (every sale has the units, no order written before), in one exchange with
-    /// the database and its commit: the transaction's start, each sale's guarded update and
-    /// multi-row insert, sent together. A batch used to take five exchanges, and on a machine whose
-    /// cores are full each exchange waits for a core on both sides: a batch's time is mostly those
-    /// waits, while its buyers wait for their 201 (BENCHMARKS.md section 38).
-    /// </summary>
-    /// <returns>
-    /// Whether it was committed. If not (a guard found a sale short: fewer rows changed than
-    /// written; or an insert met a unique index: a replay, or a buyer who already holds an
-    /// order), it was rolled back whole, on this connection, before the caller goes on with it.
-    /// </returns>
-    private async Task<bool> TryWriteInOneExchangeAsync(DbConnection connection, IReadOnlyList<Reservation> batch, List<List<int>> sales,
-        long timeoutMs, long now, CancellationToken cancellationToken)
-    {
-        // Every value is a number or a fixed word, written in invariant culture: no injection, no
-        // parameters to bind.
-        var text = new StringBuilder(await db.StartTransactionAsync(connection, cancellationToken));
-        foreach (var rows in sales)
-        {
-            var units = rows.Sum(i => (long)batch[i].Quantity);
-            text.Append(CultureInfo.InvariantCulture,
-                $"UPDATE sales SET sold = sold + {units} WHERE id = {batch[rows[0]].SaleId} AND sold + {units} <= total_stock;");
-            AppendInsert(text, batch, rows, timeoutMs, now);
-            text.Append(';');
-        }
-        try
-        {
-            // One row changed by each sale's guard and one by each order: fewer means a guard
-            // refused, and the orders inserted behind it must not stay.
-            if (await connection.ExecuteAsync(new CommandDefinition(text.ToString(), cancellationToken: cancellationToken)) == sales.Count + batch.Count)
-            {
-                await connection.ExecuteAsync(new CommandDefinition("COMMIT", cancellationToken: cancellationToken));
-                return true;
-            }
-        }
-        catch (DbException)
-        {
-            // The database stopped at the statement it refused (most often a unique index: a
-            // replay, or a buyer who already holds an order); what came before it is still open.
-            // The careful way below meets the same refusal and judges it row by row.
-        }
-        // Not cancelled: a transaction left open would keep its locks on the sale rows.
-        await db.RollBackAsync(connection);
-        return false;
-    }
-
-    /// <summary>One multi-row insert of <paramref name="rows"/>, each awaiting payment.</summary>
-    private static void AppendInsert(StringBuilder text, IReadOnlyList<Reservation> batch, List<int> rows, long timeoutMs, long now)
-    {
-        text.Append("INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id) VALUES ");
-        for (var k = 0; k < rows.Count; k++)
-        {
-            var r = batch[rows[k]];
-            text.Append(CultureInfo.InvariantCulture,
-                $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now},{r.ShardId})");
-        }
     }
 
     // The payment deadline runs from the commit, or from the reservation if that is later.
@@ -136,8 +69,16 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         {
             return false;
         }
-        var insert = new StringBuilder();
-        AppendInsert(insert, batch, rows, timeoutMs, now);
+        // Every value is a number or a fixed word, written in invariant culture: no injection,
+        // and one statement instead of one parameter set per row.
+        var insert = new StringBuilder(
+            "INSERT INTO orders (id, sale_id, user_id, quantity, amount_cents, status, created_at, pay_by, updated_at, shard_id) VALUES ");
+        for (var k = 0; k < rows.Count; k++)
+        {
+            var r = batch[rows[k]];
+            insert.Append(CultureInfo.InvariantCulture,
+                $"{(k == 0 ? "" : ",")}({r.OrderId},{r.SaleId},{r.UserId},{r.Quantity},{r.AmountCents},'awaiting_payment',{r.CreatedAtMs},{PayBy(r, now, timeoutMs)},{now},{r.ShardId})");
+        }
         try
         {
             await sql.ExecuteAsync(insert.ToString());

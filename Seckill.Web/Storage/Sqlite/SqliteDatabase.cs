@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 using Seckill.Web.Storage.Sql;
 
 namespace Seckill.Web.Storage.Sqlite;
@@ -150,29 +149,6 @@ public sealed class SqliteDatabase : SqlDatabase
     // BEGIN IMMEDIATE: the write lock is taken at once, so every read inside is already exclusive.
     public override Task<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
-
-    // Begun on its own: SQLite is in this process, there is no exchange to save; and sent with
-    // the statements after it, its stale count of changed rows would be added to theirs.
-    public override ValueTask<string> StartTransactionAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "BEGIN IMMEDIATE";
-        command.ExecuteNonQuery();
-        return ValueTask.FromResult("");
-    }
-
-    // SQLite ends a transaction by itself after some errors (a full disk, a busy lock at BEGIN);
-    // ROLLBACK with none open is an error there, not a no-op as in MySQL.
-    public override Task RollBackAsync(DbConnection connection)
-    {
-        if (raw.sqlite3_get_autocommit(((SqliteConnection)connection).Handle) == 0)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "ROLLBACK";
-            command.ExecuteNonQuery();
-        }
-        return Task.CompletedTask;
-    }
 
     public override bool HasOneWriteLock => true;
 
