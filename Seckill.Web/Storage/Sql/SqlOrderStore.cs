@@ -28,7 +28,7 @@ public sealed class SqlOrderStore(SqlDatabase db, TimeProvider time) : IOrderSto
         // Each sale's rows in two statements when nothing stands in the way (the common case, and
         // the fewest round trips to the database while buyers wait for their 201); otherwise row
         // by row, each judged on its own. The sales in id order: the order in which the expiry job
-        // and the payment writer lock sale rows too, so that neither waits for the other in a cycle.
+        // and cancellations (ChangeAsync) lock sale rows too, so that no two wait for each other in a cycle.
         foreach (var sale in Enumerable.Range(0, batch.Count).GroupBy(i => batch[i].SaleId).OrderBy(sale => sale.Key))
         {
             var rows = sale.ToList();
