@@ -4,12 +4,18 @@ using Seckill.Load.Measure;
 namespace Seckill.Load.Drive;
 
 /// <summary>
-/// Starts each arrival at its scheduled time on the thread pool and never waits for earlier
-/// arrivals: if the service slows down, requests pile up in flight instead of being sent late,
-/// and each is measured from its scheduled time. The dispatcher wakes about every millisecond
-/// and hands every arrival that is due to the thread pool; that lag is part of the measured
-/// latency and is reported on its own as <see cref="DispatchLag"/>.
+/// Starts each arrival at its scheduled time and never waits for earlier arrivals: if the service
+/// slows down, requests pile up in flight instead of being sent late, and each is measured from
+/// its scheduled time. The dispatcher wakes about every millisecond and sends every arrival that
+/// is due itself, up to the point where the request waits for its answer (a send on an open
+/// connection does not block); that lag is part of the measured latency and is reported on its
+/// own as <see cref="DispatchLag"/>.
 /// </summary>
+/// <remarks>
+/// Sending on the dispatcher's thread rather than handing each arrival to the thread pool saves
+/// waking a pool thread every tick: on this 2-core machine the tool shares the cores with the
+/// service, and its CPU went mostly to threads parked and woken (BENCHMARKS.md sections 36 and 39).
+/// </remarks>
 public sealed class OpenModelRunner(ArrivalSchedule schedule, Recorder recorder, int maxInFlight)
 {
     private long _outstanding = 1; // the dispatcher itself, until it has started every arrival
@@ -25,7 +31,9 @@ public sealed class OpenModelRunner(ArrivalSchedule schedule, Recorder recorder,
     private long _overflowed;
 
     /// <summary>Runs the schedule; returns when every arrival has finished or <paramref name="drainTimeout"/>
-    /// after the last was started. Returns the number of arrivals still unfinished.</summary>
+    /// after the last was started. Returns the number of arrivals still unfinished.
+    /// <paramref name="arrival"/> runs on the dispatcher's thread until its first wait, so it must
+    /// not block before it: every later arrival would be sent that much late.</summary>
     public async Task<long> RunAsync(Func<long, long, Task> arrival, Func<long, long, Task> overflow, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
         // The dispatcher has a thread of its own: a timer-driven loop on the thread pool would
@@ -74,7 +82,7 @@ public sealed class OpenModelRunner(ArrivalSchedule schedule, Recorder recorder,
         {
             Interlocked.Increment(ref _overflowed);
         }
-        ThreadPool.UnsafeQueueUserWorkItem(_ => _ = RunOneAsync(index, due, overflowed ? overflow : arrival), null);
+        _ = RunOneAsync(index, due, overflowed ? overflow : arrival);
     }
 
     private async Task RunOneAsync(long index, long due, Func<long, long, Task> arrival)
