@@ -19,9 +19,10 @@ public interface IOverloadSignal
 /// cost nothing (sold out, not started, already purchased, the gate's) are still answered.
 /// </summary>
 /// <remarks>
-/// The signal is the delay of the thread pool's global queue, where Kestrel puts every request's
-/// work: a probe (<see cref="QueueDelayProbe"/>) posts an item every few milliseconds and times
-/// how long it waits. A GC pause delays one or two samples and is ignored; only a delay that lasts
+/// The signal is the delay of the thread pool's global queue, where the runtime's socket engine
+/// puts every request's read (Kestrel then runs the request on that thread: <c>Http/HostSetup</c>):
+/// a probe (<see cref="QueueDelayProbe"/>) posts an item every few milliseconds and times how long
+/// it waits. A GC pause delays one or two samples and is ignored; only a delay that lasts
 /// an interval sheds. A decision is a volatile read on the hot path.
 /// </remarks>
 public sealed class LoadShedder : IOverloadSignal

@@ -22,6 +22,13 @@ public static class HostSetup
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(sockets =>
         {
             sockets.Backlog = 4096;
+            // A request's code runs on the thread that read it instead of being handed to the
+            // thread pool once more: one thread woken per request fewer, and on two cores shared
+            // with Redis, MariaDB and the buyers' traffic every wake-up is CPU a request does not
+            // get (BENCHMARKS.md section 39). "Unsafe" because code that blocks then holds the
+            // reading thread; that thread is still a thread-pool thread (the runtime's own socket
+            // completions are not inlined), so blocking costs what it always did.
+            sockets.UnsafePreferInlineScheduling = true;
             builder.Configuration.GetSection("Sockets").Bind(sockets);
         });
         return builder;
