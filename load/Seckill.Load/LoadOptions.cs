@@ -53,7 +53,8 @@ public sealed record LoadOptions
           --requests N            arrivals to schedule; in flash-sale, users (default 20000)
           --users N               same as --requests
           --duration T            stop scheduling after T (e.g. 30s, 2m; default: no limit)
-          --warmup T              GET the sale at the target rate for T first, unrecorded (default 3s)
+          --warmup T              read the sale and buy from a sale that does not exist, at the target rate
+                                  (at most 1/s per address) for T first, unrecorded (default 3s)
           --stock N               units of the sale the tool creates (default 1000)
           --pay-share F           share of winning buyers who pay, 0..1 (default 0.5)
           --addresses N           client addresses 127.x.y.z the buyers come from (default 1024)

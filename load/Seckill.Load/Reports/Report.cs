@@ -44,7 +44,8 @@ public sealed record Report(
     IReadOnlyList<OperationReport> Operations,
     IReadOnlyList<SecondReport> Timeline,
     VerificationResult? Verification,
-    IReadOnlyList<Check> Thresholds)
+    IReadOnlyList<Check> Thresholds,
+    IReadOnlyDictionary<string, long>? WarmUp = null)
 {
     /// <summary>0 PASS, 1 the verification failed, 2 a threshold was not met.</summary>
     public int ExitCode => Verification is { Passed: false } ? 1 : Thresholds.Any(t => !t.Passed) ? 2 : 0;
@@ -122,10 +123,12 @@ public sealed record Report(
                 options.Stock, options.PayShare, options.Addresses, options.BotIdentities, options.BotAddresses, options.MaxInFlight, options.P99ObjectiveMs),
             service, saleId, options.Rate, Math.Round(achieved, 1), Math.Round(arrivals.ScheduleSeconds, 3), recorder.ArrivalsSent, recorder.ArrivalsAnswered,
             requests, errors, Math.Round(errorRate, 6), arrivals.Unfinished, arrivals.Overflowed, LatencySummary.Of(arrivals.DispatchLag),
-            Math.Round(arrivals.ToolCpu.TotalSeconds, 3), operations, timeline, verification, thresholds);
+            Math.Round(arrivals.ToolCpu.TotalSeconds, 3), operations, timeline, verification, thresholds, arrivals.WarmUp);
     }
 }
 
 /// <summary>How the arrival phase went, as the runner saw it.</summary>
 /// <param name="ToolCpu">The CPU the tool itself used from the first arrival to the last answer: what it took from a machine it shares with the service.</param>
-public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag, TimeSpan ToolCpu);
+/// <param name="WarmUp">The warm-up's answers by request and answer, with their counts (not measured otherwise).</param>
+public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag, TimeSpan ToolCpu,
+    IReadOnlyDictionary<string, long>? WarmUp = null);

@@ -21,6 +21,10 @@ public abstract class Scenario(SaleRun run)
     public const long FirstBuyer = 1_000_000;
     public const long FirstBot = 900_000;
 
+    /// <summary>The warm-up's purchases (of a sale that does not exist) come from users of their own, below the bots'.</summary>
+    public const long FirstWarmUpUser = 800_000;
+    public const long WarmUpUsers = 100_000;
+
     public abstract Task ArrivalAsync(long index, long due);
 
     /// <summary>Whether what it bought can be checked against the service afterwards.</summary>
