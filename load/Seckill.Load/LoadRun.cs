@@ -86,7 +86,7 @@ public static class LoadRun
     {
         if (options.Warmup <= TimeSpan.Zero)
         {
-            return new Dictionary<string, long>();
+            return new SortedDictionary<string, long>();
         }
         await buyers.OpenConnectionsAsync(cancellationToken);
         var rate = Math.Min(options.Rate, buyers.Addresses);
@@ -99,11 +99,15 @@ public static class LoadRun
                 ? sender.SendAsync(buyers.For(i), read, due, isArrival: true, static r => r.Status == 200)
                 : sender.SendAsync(buyers.For(i), WarmUpPurchaseCall(tokens, i), due, isArrival: true, static r => r.Status == 404),
             (_, _) => Task.CompletedTask, options.DrainTimeout, cancellationToken);
-        return recorder.Operations
-            .SelectMany(operation => operation.Outcomes.Select(answer => (Key: $"{operation.Name}: {answer.Key}", answer.Value.Count)))
-            .Where(answer => answer.Count > 0)
-            .OrderBy(answer => answer.Key, StringComparer.Ordinal)
-            .ToDictionary(answer => answer.Key, answer => answer.Count);
+        var answers = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var operation in recorder.Operations)
+        {
+            foreach (var (answer, latencies) in operation.Outcomes)
+            {
+                answers[$"{operation.Name}: {answer}"] = latencies.Count;
+            }
+        }
+        return answers;
     }
 
     private const string WarmUpRead = "warm-up read";
