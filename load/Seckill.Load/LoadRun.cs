@@ -113,10 +113,8 @@ public static class LoadRun
     private const string WarmUpRead = "warm-up read";
     private const string WarmUpPurchase = "warm-up purchase";
 
-    /// <summary>A purchase of a sale id far above any the service will have made, by a user who is neither a buyer nor a bot.</summary>
+    /// <summary>A purchase of a sale that does not exist, by a user who is neither a buyer nor a bot.</summary>
     private static Call WarmUpPurchaseCall(TokenMint tokens, long index) =>
-        new(WarmUpPurchase, HttpMethod.Post, $"/api/sales/{UnknownSaleId + index}/purchase", SaleRun.OneUnit,
+        new(WarmUpPurchase, HttpMethod.Post, $"/api/sales/{Scenario.FirstUnknownSaleId + index}/purchase", SaleRun.OneUnit,
             Token: tokens.For(Scenario.FirstWarmUpUser + (index % Scenario.WarmUpUsers)));
-
-    private const long UnknownSaleId = 2_000_000_000_000L;
 }

@@ -23,8 +23,7 @@ public sealed class Mixed(SaleRun run) : Bots(run)
 
     private async Task UnknownSaleAsync(long index, long due)
     {
-        // Ids far above any sale this service will have created: the Bloom filter should answer.
-        var saleId = 1_000_000_000_000L + (long)(Mix(~index) % 1_000_000_000UL);
+        var saleId = FirstUnknownSaleId + (long)(Mix(~index) % 1_000_000_000UL);
         await Run.Sender.SendAsync(Run.Buyers.For(index), new Call(UnknownSale, HttpMethod.Post, $"/api/sales/{saleId}/purchase", SaleRun.OneUnit, Token: Run.Tokens.For(FirstBuyer + index)),
             due, isArrival: true, static r => (r.Status == 404 && r.Code == "sale_not_found") || (r.Status == 429 && r.Code == "rate_limited"));
     }

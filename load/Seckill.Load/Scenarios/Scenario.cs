@@ -21,6 +21,9 @@ public abstract class Scenario(SaleRun run)
     public const long FirstBuyer = 1_000_000;
     public const long FirstBot = 900_000;
 
+    /// <summary>Sale ids from here up are far above any the service will have made: buying one is answered 404 by the Bloom filter.</summary>
+    public const long FirstUnknownSaleId = 1_000_000_000_000L;
+
     /// <summary>The warm-up's purchases (of a sale that does not exist) come from users of their own, below the bots'.</summary>
     public const long FirstWarmUpUser = 800_000;
     public const long WarmUpUsers = 100_000;
