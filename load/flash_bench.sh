@@ -8,6 +8,8 @@
 # measured sale meets a process whose paths have all run before (clustered: BENCHMARKS.md section 21).
 # SERVICE_CPUS=1 TOOL_CPUS=0 pin the instance and the tool to CPUs of their own (taskset -c), so
 # that neither steals the other's core mid-run (BENCHMARKS.md section 13); unset, both share all.
+# CPU_BUDGET=1 samples the CPU of the instance, the tool, MariaDB and Redis through the run and prints
+# where it went: the sold-out seconds' cores and the sale's extra work per unit (load/cpu_budget.py).
 set -e
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/load/bench_build.sh"
@@ -20,6 +22,7 @@ for rate in $rates; do
       Storage__SqlitePath=/tmp/bench-data/s.db ASPNETCORE_URLS=http://127.0.0.1:5005 Logging__LogLevel__Default=Warning \
       ${SERVICE_CPUS:+taskset -c $SERVICE_CPUS} dotnet "$build/Seckill.Web.dll" > /tmp/bench-$label.log 2>&1 &
   pid=$!
+  if [ -n "${CPU_BUDGET:-}" ]; then python3 "$repo/load/cpu_budget.py" sample $pid "/tmp/flash-$label-$rate-cpu.tsv" & fi
   for i in $(seq 1 60); do curl -sf 127.0.0.1:5005/health/ready >/dev/null && break; sleep 0.5; done
   if [ -n "$WARM_SALE" ]; then
     # A small sale first on the same instance, paid by half its winners: every path of the sale warm (BENCHMARKS.md section 21).
@@ -30,5 +33,9 @@ for rate in $rates; do
       --rate "$rate" --users 200000 --stock 10000 --pay-share "${PAY_SHARE:-0.5}" --warmup 5s --max-p99 50 --out "/tmp/flash-$label-$rate" \
       2>/dev/null | grep -E '^# |arrivals:|dispatch lag|^[|] purchase [|]|^- (PASS|FAIL)' || true
   kill $pid; wait $pid 2>/dev/null || true
+  if [ -n "${CPU_BUDGET:-}" ]; then
+    wait  # the sampler ends with the instance
+    python3 "$repo/load/cpu_budget.py" report "/tmp/flash-$label-$rate-cpu.tsv" "/tmp/flash-$label-$rate/report.json" || true
+  fi
   check_log /tmp/bench-$label.log || true
 done
