@@ -130,9 +130,12 @@ def report(samples_path, report_path):
         used["machine"], span = machine(a, b)
         return {g: u / span for g, u in used.items()}
 
+    def rest(d):
+        return d["machine"] - sum(d[g] for g in GROUPS)
+
     def line(d):
         return (", ".join(f"{g} {d[g]:.2f}" for g in GROUPS)
-                + f", the rest (kernel, others) {d['machine'] - sum(d[g] for g in GROUPS):.2f}; machine {d['machine']:.2f}")
+                + f", the rest (kernel, others) {rest(d):.2f}; machine {d['machine']:.2f}")
 
     print(f"cpu budget at {rate}/s on {cores} cores ({samples_path}):")
     if run["settings"]["scenario"] == "bare":
@@ -146,13 +149,12 @@ def report(samples_path, report_path):
     sold_out = cores_between(calm, end)
     sale = cores_between(start, sale_end)
     extra = {g: (sale[g] - sold_out[g]) * (sale_end - start) / stock for g in sold_out}
-    other = lambda d: d["machine"] - sum(d[g] for g in GROUPS)
     selling = stock / rate
     busy_selling = cores_between(start, start + selling)["machine"]
 
     print("  sold-out seconds, cores:    " + line(sold_out))
     print("  the sale's extra, µs a unit: " + ", ".join(f"{g} {extra[g] * 1e6:.0f}" for g in GROUPS)
-          + f", the rest {other(extra) * 1e6:.0f}; machine {extra['machine'] * 1e6:.0f}")
+          + f", the rest {rest(extra) * 1e6:.0f}; machine {extra['machine'] * 1e6:.0f}")
     print(f"  while the stock lasts ({selling:.2f} s at {rate}/s) the machine is asked for about "
           f"{sold_out['machine']:.2f} + {extra['machine'] * 1e6:.0f} µs x {rate}/s = "
           f"{sold_out['machine'] + extra['machine'] * rate:.2f} cores of {cores}; "
