@@ -48,7 +48,7 @@ public sealed class LoadToolTests
             answer => Assert.True(bad.GetValueOrDefault(answer) > 0, answer));
         // The warm-up read the sale and bought only from a sale that does not exist: every one of its
         // answers is one of these two, and the verification above found nothing it bought.
-        Assert.Equal(["warm-up purchase: 404 sale_not_found", "warm-up read: 200"], report.WarmUp!.Keys);
+        Assert.Equal(["warm-up purchase: 404 sale_not_found", "warm-up read: 200"], report.WarmUp.Keys);
         Assert.All(report.WarmUp.Values, count => Assert.True(count > 0));
         Assert.All(["report.md", "report.html", "report.json"], file => Assert.True(File.Exists(Path.Combine(output, file)), file));
         // Verified, then ended: a benchmark's sale does not stay running for hours behind the next run.

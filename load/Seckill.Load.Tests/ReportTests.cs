@@ -42,7 +42,7 @@ public sealed class ReportTests : IDisposable
             [new Check("sold ≤ stock", true, "sold 100 of 100"), new Check("every acknowledged order found", false, "1 <missing> & \"quoted\"")],
             null, new Dictionary<string, long> { ["awaiting_payment"] = 99 });
         options ??= new LoadOptions { Rate = 1000, Requests = 3000, Stock = 100, MaxP99Ms = 10, MinRate = 500, MaxErrorRate = 0.01, Label = "unit <test>" };
-        return Report.From(options, "Healthy", 7, recorder, new ArrivalOutcome(DateTimeOffset.UtcNow, 3.0, 0, 0, new Histogram(), TimeSpan.FromSeconds(1.5)), verification);
+        return Report.From(options, "Healthy", 7, recorder, new ArrivalOutcome(DateTimeOffset.UtcNow, 3.0, 0, 0, new Histogram(), TimeSpan.FromSeconds(1.5), new Dictionary<string, long>()), verification);
     }
 
     [Fact]

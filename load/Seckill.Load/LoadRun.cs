@@ -84,9 +84,10 @@ public static class LoadRun
     /// <returns>How many of each answer the warm-up got, by request ("warm-up purchase: 404 sale_not_found"), for the report.</returns>
     private static async Task<IReadOnlyDictionary<string, long>> WarmUpAsync(LoadOptions options, ClientPool buyers, TokenMint tokens, long saleId, CancellationToken cancellationToken)
     {
+        var answers = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (options.Warmup <= TimeSpan.Zero)
         {
-            return new SortedDictionary<string, long>();
+            return answers;
         }
         await buyers.OpenConnectionsAsync(cancellationToken);
         var rate = Math.Min(options.Rate, buyers.Addresses);
@@ -99,7 +100,6 @@ public static class LoadRun
                 ? sender.SendAsync(buyers.For(i), read, due, isArrival: true, static r => r.Status == 200)
                 : sender.SendAsync(buyers.For(i), WarmUpPurchaseCall(tokens, i), due, isArrival: true, static r => r.Status == 404),
             (_, _) => Task.CompletedTask, options.DrainTimeout, cancellationToken);
-        var answers = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var operation in recorder.Operations)
         {
             foreach (var (answer, latencies) in operation.Outcomes)

@@ -15,9 +15,9 @@ public static class MarkdownReport
         s.AppendLine(c, $"- service: {r.Settings.Target} ({r.Service}), sale {r.SaleId} with {r.Settings.Stock} units, started {r.StartedAt:u}");
         s.AppendLine(c, $"- arrivals: {r.ArrivalsSent} scheduled at {r.TargetRate}/s over {r.ScheduleSeconds:0.###} s (open model, warm-up {r.Settings.WarmupSeconds} s); " +
             $"{r.ArrivalsAnswered} answered; achieved {r.AchievedRate:0.0}/s ({r.AchievedRate / r.TargetRate:P1} of target)");
-        if (r.WarmUp is { Count: > 0 } warmUp)
+        if (r.WarmUp.Count > 0)
         {
-            s.AppendLine(c, $"- warm-up answers (unrecorded): {string.Join("; ", warmUp.Select(answer => $"{answer.Key} × {answer.Value}"))}");
+            s.AppendLine(c, $"- warm-up answers (unrecorded): {string.Join("; ", r.WarmUp.Select(answer => $"{answer.Key} × {answer.Value}"))}");
         }
         s.AppendLine(c, $"- clients: {r.Settings.Addresses} buyer addresses, {r.Settings.BotIdentities} bots on {r.Settings.BotAddresses} addresses; pay share {r.Settings.PayShare}");
         s.AppendLine(c, $"- requests: {r.Requests}, errors {r.Errors} ({r.ErrorRate:P3}); unfinished {r.Unfinished}; not sent (tool over {r.Settings.MaxInFlight} in flight) {r.Overflowed}");

@@ -45,7 +45,7 @@ public sealed record Report(
     IReadOnlyList<SecondReport> Timeline,
     VerificationResult? Verification,
     IReadOnlyList<Check> Thresholds,
-    IReadOnlyDictionary<string, long>? WarmUp = null)
+    IReadOnlyDictionary<string, long> WarmUp)
 {
     /// <summary>0 PASS, 1 the verification failed, 2 a threshold was not met.</summary>
     public int ExitCode => Verification is { Passed: false } ? 1 : Thresholds.Any(t => !t.Passed) ? 2 : 0;
@@ -129,6 +129,6 @@ public sealed record Report(
 
 /// <summary>How the arrival phase went, as the runner saw it.</summary>
 /// <param name="ToolCpu">The CPU the tool itself used from the first arrival to the last answer: what it took from a machine it shares with the service.</param>
-/// <param name="WarmUp">The warm-up's answers by request and answer, with their counts (not measured otherwise).</param>
+/// <param name="WarmUp">The warm-up's answers by request and answer, with their counts (not measured otherwise); empty without a warm-up.</param>
 public sealed record ArrivalOutcome(DateTimeOffset StartedAt, double ScheduleSeconds, long Unfinished, long Overflowed, Histogram DispatchLag, TimeSpan ToolCpu,
-    IReadOnlyDictionary<string, long>? WarmUp = null);
+    IReadOnlyDictionary<string, long> WarmUp);
