@@ -30,10 +30,12 @@ public sealed class EndedSaleMarksTests : IDisposable
         var shard = factory.Get<IShardRouter>().Local;
         Assert.Equal(2, await shard.CountBuyersAsync(endingId));
 
-        // The sale ends; the next sale refresh (every 30 s of the service's clock) drops its marks.
+        // The sale ends; the next sale refresh (every 30 s of the service's clock) drops its marks:
+        // from the shard's store first, then from the instance's memory, so both are waited for.
         factory.Clock.Advance(TimeSpan.FromMinutes(2));
-        await Eventually.TrueAsync(async () => await shard.CountBuyersAsync(endingId) == 0, "the ended sale's marks to leave the shard");
-        Assert.False(shard.TryGetKnownOrder(endingId, 1, out _));
+        await Eventually.TrueAsync(
+            async () => await shard.CountBuyersAsync(endingId) == 0 && !shard.TryGetKnownOrder(endingId, 1, out _) && !shard.TryGetKnownOrder(endingId, 2, out _),
+            "the ended sale's marks to leave the shard and the instance's memory");
         Assert.Equal([1L, 2L], (await shard.ListBuyersAsync(runningId)).Keys.Order());
         Assert.True(shard.TryGetKnownOrder(runningId, 1, out _));
 
