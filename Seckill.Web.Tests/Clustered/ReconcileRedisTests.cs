@@ -21,8 +21,9 @@ public sealed class ReconcileRedisTests : IDisposable
         var sale = await _factory.CreateSaleAsync(stock: 100);
         var before = await _factory.SettledStockAsync(sale.Id);
 
+        // Not read back here: the job runs every second and may already be setting it right (the
+        // repair it records says by how much it was off).
         await _factory.Get<RedisConnections>().Shard.HashIncrementAsync(Key($"stock:{sale.Id}"), "available", 25);
-        Assert.Equal(before.Available + 25, (await _factory.StockAsync(sale.Id)).Available);
 
         await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)).Available == before.Available, "the counter to be set back");
         await Eventually.TrueAsync(() => Task.FromResult(ReconcileTests.ReconcileResults(_factory).Count > 0), "the repairing run to be recorded");

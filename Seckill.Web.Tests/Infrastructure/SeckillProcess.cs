@@ -65,6 +65,13 @@ public sealed class SeckillProcess : IDisposable
 
     public string Log => File.Exists(_log) ? File.ReadAllText(_log) : "";
 
+    /// <summary>
+    /// Waits until the log holds <paramref name="text"/>. Ready does not mean logged: a line the
+    /// process wrote before it listened can still be on its way through the output pipe.
+    /// </summary>
+    public Task LogShowsAsync(string text) =>
+        Eventually.TrueAsync(() => Task.FromResult(Log.Contains(text, StringComparison.Ordinal)), () => $"\"{text}\" in the log:\n{Log}");
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;

@@ -56,8 +56,9 @@ public sealed class ReconcileTests : IDisposable
         var sale = await _factory.CreateSaleAsync(stock: 100);
         using var buyer = _factory.ClientFor(42);
         Assert.Equal(System.Net.HttpStatusCode.Created, (await buyer.PurchaseAsync(sale.Id)).StatusCode);
+        // Not read back here: the job runs every second and may already be setting it right (the
+        // repair it records says what it found).
         _factory.ExecuteSql($"UPDATE sales SET sold = sold + 7 WHERE id = {sale.Id}");
-        Assert.Equal(8, (await _factory.StockAsync(sale.Id)).Sold);
 
         await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)).Sold == 1, "the sold counter to be set from the orders");
         Api.AssertConserved(await _factory.StockAsync(sale.Id));

@@ -20,8 +20,8 @@ public sealed class ResumeMovesTests : IDisposable
         var before = await _factory.SettledStockAsync(sale.Id);
         var shardId = _factory.Get<IShardRouter>().Local.Id;
 
+        // Not read back here: the rebalance job may already be landing it.
         _factory.StrandInTransit(sale.Id, shardId, units: 5, moveId: 778);
-        Assert.Equal(5, (await _factory.StockAsync(sale.Id)).InTransit);
 
         await Eventually.TrueAsync(async () => (await _factory.StockAsync(sale.Id)) is { InTransit: 0 } stock && stock.Available == before.Available + 5,
             "the stranded units to land on the shard");
