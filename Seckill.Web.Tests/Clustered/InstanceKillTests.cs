@@ -49,62 +49,66 @@ public sealed class InstanceKillTests(ITestOutputHelper output)
         using var http1 = Client(p1);
         using var http2 = Client(p2);
         var clients = new[] { http0, http1, http2 };
-
-        await p0.KnowsLiveShardsAsync(3);
-        var sale = await p0.CreateSaleAsync(Stock);
-        foreach (var client in clients)
+        try
         {
-            await Eventually.TrueAsync(async () => (await client.GetAsync($"/api/sales/{sale.Id}")).StatusCode == HttpStatusCode.OK,
-                "every instance to know the sale");
-        }
-
-        // Wave 1, 80% at instance 0 and 20% at instance 2, while the database takes no order of
-        // the sale: what instance 2 acknowledges is only in its shard when it dies.
-        var acknowledged = new List<long>();
-        var user = 0L;
-        using (store.HoldOrderWrites(sale.Id))
-        {
-            acknowledged.AddRange(await WaveAsync([http0, http0, http0, http0, http2], sale.Id, () => ++user, 900));
-        }
-        var killedAt = Stopwatch.StartNew();
-        p2.Kill();
-        output.WriteLine($"wave 1: {acknowledged.Count} acknowledged; instance 2 killed");
-
-        // The reclaim: instance 2's shard is fenced, its reservations written, and then what the
-        // ledger says it holds goes back to the pool. Until that last step its units are on sale
-        // nowhere, and buyers are told sold_out (README, durability: on sale again about DeadAfter
-        // after the kill); the fence alone is not the end of the reclaim.
-        await Eventually.TrueAsync(async () =>
-        {
-            var stock = await p0.StockAsync(sale.Id);
-            return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed && HeldByLedger(shard) == 0);
-        }, "instance 2's shard to be reclaimed and its stock back in the pool", TimeSpan.FromSeconds(60));
-        output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill: {Describe(await p0.StockAsync(sale.Id))}");
-
-        // Every buyer now reaches instance 0 (instance 1 still gets none); waves until sold out.
-        for (var wave = 2; wave < 30; wave++)
-        {
-            var refusals = new ConcurrentDictionary<string, int>();
-            var bought = await WaveAsync([http0], sale.Id, () => ++user, 900, refusals: refusals);
-            acknowledged.AddRange(bought);
-            output.WriteLine($"wave {wave}: {bought.Count} acknowledged; refused: {string.Join(", ", refusals.Select(pair => $"{pair.Key} {pair.Value}"))}; " +
-                Describe(await p0.StockAsync(sale.Id)));
-            if (bought.Count == 0)
+            await p0.KnowsLiveShardsAsync(3);
+            var sale = await p0.CreateSaleAsync(Stock);
+            foreach (var client in clients)
             {
-                break;
+                await Eventually.TrueAsync(async () => (await client.GetAsync($"/api/sales/{sale.Id}")).StatusCode == HttpStatusCode.OK,
+                    "every instance to know the sale");
             }
-        }
 
-        var settled = await p0.SettledStockAsync(sale.Id);
-        output.WriteLine($"settled: {settled}; shards: {string.Join(", ", settled.Shards)}");
-        if (settled.Sold != Stock)
-        {
-            output.WriteLine($"instance 0's log:\n{p0.Log}\ninstance 1's log:\n{p1.Log}");
+            // Wave 1, 80% at instance 0 and 20% at instance 2, while the database takes no order of
+            // the sale: what instance 2 acknowledges is only in its shard when it dies.
+            var acknowledged = new List<long>();
+            var user = 0L;
+            using (store.HoldOrderWrites(sale.Id))
+            {
+                acknowledged.AddRange(await WaveAsync([http0, http0, http0, http0, http2], sale.Id, () => ++user, 900));
+            }
+            var killedAt = Stopwatch.StartNew();
+            p2.Kill();
+            output.WriteLine($"wave 1: {acknowledged.Count} acknowledged; instance 2 killed");
+
+            // The reclaim: instance 2's shard is fenced, its reservations written, and then what the
+            // ledger says it holds goes back to the pool. Until that last step its units are on sale
+            // nowhere, and buyers are told sold_out (README, durability: on sale again about DeadAfter
+            // after the kill); the fence alone is not the end of the reclaim.
+            await Eventually.TrueAsync(async () =>
+            {
+                var stock = await p0.StockAsync(sale.Id);
+                return stock.Shards.Any(shard => shard.InstanceId == 2 && shard.Reclaimed && HeldByLedger(shard) == 0);
+            }, "instance 2's shard to be reclaimed and its stock back in the pool", TimeSpan.FromSeconds(60));
+            output.WriteLine($"reclaimed {killedAt.ElapsedMilliseconds} ms after the kill: {Describe(await p0.StockAsync(sale.Id))}");
+
+            // Every buyer now reaches instance 0 (instance 1 still gets none); waves until sold out.
+            for (var wave = 2; wave < 30; wave++)
+            {
+                var refusals = new ConcurrentDictionary<string, int>();
+                var bought = await WaveAsync([http0], sale.Id, () => ++user, 900, refusals: refusals);
+                acknowledged.AddRange(bought);
+                output.WriteLine($"wave {wave}: {bought.Count} acknowledged; refused: {string.Join(", ", refusals.Select(pair => $"{pair.Key} {pair.Value}"))}; " +
+                    Describe(await p0.StockAsync(sale.Id)));
+                if (bought.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            var settled = await p0.SettledStockAsync(sale.Id);
+            output.WriteLine($"settled: {settled}; shards: {string.Join(", ", settled.Shards)}");
+            Assert.Equal(Stock, settled.Sold);
+            Assert.Equal(0, settled.Pool + settled.Available);
+            Assert.Equal(Stock, acknowledged.Count);
+            AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
         }
-        Assert.Equal(Stock, settled.Sold);
-        Assert.Equal(0, settled.Pool + settled.Available);
-        Assert.Equal(Stock, acknowledged.Count);
-        AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+        catch
+        {
+            // Whatever failed, the instances' own account of it (end games and reclaims are logged).
+            output.WriteLine($"instance 0's log:\n{p0.Log}\ninstance 1's log:\n{p1.Log}\ninstance 2's log:\n{p2.Log}");
+            throw;
+        }
     }
 
     /// <summary>What the ledger says a shard holds: moved in, less moved away, less its orders.</summary>

@@ -16,7 +16,7 @@ namespace Seckill.Web.Tests.Clustered;
 /// <summary>
 /// The reclaim of a dead instance (Jobs/ReclaimJob) in the cases where it can go wrong: the
 /// instance is not dead but cut off from the pool (split brain), it comes back after it was
-/// reclaimed, or its shard's Redis died with it. Two real instances (processes) A (id 0) and B
+/// reclaimed (restarted, or going on after standing still), or its shard's Redis died with it. Two real instances (processes) A (id 0) and B
 /// (id 1), each with its own shard Redis, one pool Redis, one MariaDB.
 /// </summary>
 [Collection(ProcessClusters.Name)]
@@ -167,6 +167,78 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         Assert.Equal(0, settled.Pool + settled.Available);
         Assert.Equal(stock, acknowledged.Count);
         AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+    }
+
+    /// <summary>
+    /// B stands still (SIGSTOP: a long GC pause, a starved machine) longer than
+    /// <c>Cluster:DeadAfter</c>: A takes it for dead and reclaims it (its stock goes to the pool).
+    /// Then B goes on. Without a restart it rejoins empty and sells again; it does not refuse its
+    /// buyers (503 <c>unavailable</c>) for good.
+    /// </summary>
+    [Fact]
+    public async Task AnInstanceReclaimedWhileItStoodStillRejoinsWhenItGoesOnAndSellsAgain()
+    {
+        const int stock = 300;
+        using var store = new TestStore(StorageMode.Clustered);
+        using var shardB = new TestStore(StorageMode.Clustered);
+        using var logs = new TempDirectory();
+        var started = await Task.WhenAll(
+            SeckillProcess.StartAsync(Settings(store, A, store.Settings["Redis:Shard"]!), logs.Path),
+            SeckillProcess.StartAsync(Settings(store, B, shardB.Settings["Redis:Shard"]!), logs.Path));
+        using var a = started[0];
+        using var b = started[1];
+        using var httpA = Client(a);
+        using var httpB = Client(b);
+        var sale = await StartSaleAsync(a, [httpA, httpB], stock);
+        var user = 0L;
+        var acknowledged = new List<long>();
+        try
+        {
+            // Both sell; B stands still once its orders are written (a transaction of B's left open
+            // while it stands still would hold the sale's row, and the reclaim's writes with it).
+            acknowledged.AddRange(await WaveAsync([httpA, httpB], sale.Id, () => ++user, 60));
+            await b.SettledStockAsync(sale.Id);
+            b.Pause();
+            var reclaimed = await ReclaimedAsync(a, sale.Id, B);
+            await Eventually.TrueAsync(() => IsReclaimedInRegistryAsync(store, B), "B's reclaim to finish (B marked reclaimed)", ReclaimWithin);
+            output.WriteLine($"B reclaimed while it stood still: {Describe(reclaimed)}");
+            Assert.True(reclaimed.Shards.Single(shard => shard.InstanceId == B).Available > 0, "B's shard should hold stock when it is reclaimed");
+
+            // B goes on: refused (503 unavailable) until it has rejoined, then served.
+            b.Resume();
+            await Eventually.TrueAsync(async () =>
+            {
+                var (_, orderId, _) = await BuyAsync(httpB, sale.Id, ++user);
+                if (orderId != 0)
+                {
+                    acknowledged.Add(orderId);
+                }
+                return orderId != 0;
+            }, "B to sell again", ReclaimWithin);
+            Assert.Contains("was reclaimed while this instance ran", b.Log);
+            Assert.False(await IsReclaimedInRegistryAsync(store, B));
+            await Eventually.TrueAsync(async () =>
+                (await a.StockAsync(sale.Id)).Shards.Single(shard => shard.InstanceId == B) is { Live: true, Reachable: true, Reclaimed: false },
+                "A to see B live again and not reclaimed", ReclaimWithin);
+
+            // Buyers through B are served again: B refills from the pool.
+            var throughB = await WaveAsync([httpB], sale.Id, () => ++user, 40);
+            acknowledged.AddRange(throughB);
+            Assert.Equal(40, throughB.Count);
+
+            await SellOutAsync([httpA, httpB], sale.Id, () => ++user, acknowledged);
+            var settled = await a.SettledStockAsync(sale.Id);
+            output.WriteLine($"settled: {Describe(settled)}");
+            Assert.Equal(stock, settled.Sold);
+            Assert.Equal(0, settled.Pool + settled.Available);
+            Assert.Equal(stock, acknowledged.Count);
+            AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+        }
+        catch
+        {
+            output.WriteLine($"A's log:\n{a.Log}\nB's log:\n{b.Log}");
+            throw;
+        }
     }
 
     /// <summary>

@@ -111,6 +111,26 @@ public sealed class SeckillProcess : IDisposable
     /// <summary>SIGKILL: no shutdown, no drain, nothing flushed.</summary>
     public void Kill() => TestServers.Kill(_process);
 
+    /// <summary>
+    /// SIGSTOP: the process stands still, its timers and sockets with it, as in a long GC pause or
+    /// on a starved machine, until <see cref="Resume"/> (or a kill).
+    /// </summary>
+    public void Pause() => Send("STOP");
+
+    /// <summary>SIGCONT: a paused process goes on where it stood.</summary>
+    public void Resume() => Send("CONT");
+
+    // Bash's own kill: the test needs nothing installed beyond the shell CI runs.
+    private void Send(string signal)
+    {
+        using var kill = Process.Start("bash", ["-c", $"kill -{signal} {_process.Id}"]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited with {kill.ExitCode}");
+        }
+    }
+
     public HttpClient ClientFor(long userId, bool admin = false)
     {
         var client = new HttpClient { BaseAddress = BaseAddress };

@@ -20,9 +20,13 @@ public sealed partial class InstanceHeartbeat(
 
     private readonly int _id = instance.Value.InstanceId;
     private long _lastBeat;
+    private long _lastWritten;
 
     /// <summary>An instance silent this long is taken for dead (<c>Cluster:DeadAfter</c>).</summary>
     public TimeSpan DeadAfter => cluster.Value.DeadAfter;
+
+    /// <summary>When the last beat that reached the registry was taken (the minimum value before the first).</summary>
+    public DateTimeOffset LastBeatWritten => new(Interlocked.Read(ref _lastWritten), TimeSpan.Zero);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -61,6 +65,7 @@ public sealed partial class InstanceHeartbeat(
         var last = Interlocked.Exchange(ref _lastBeat, now.UtcTicks);
         var elapsed = last == 0 ? Interval : TimeSpan.FromTicks(now.UtcTicks - last);
         await registry.BeatAsync(_id, now, rates.Tick(elapsed));
+        Interlocked.Exchange(ref _lastWritten, now.UtcTicks);
         await shards.LearnAsync(await ListLiveAsync());
     }
 

@@ -21,6 +21,7 @@ public static class OrdersSetup
         services.AddSingleton<ReservationReplay>();
         services.AddSingleton<Restock>();
         services.AddSingleton<ShardRecovery>();
+        services.AddSingleton<ShardRejoin>();
 
         // Started after the storage's and the cluster's, in this order, before the first request:
         // the shard is set from the database, then its unconfirmed reservations are written, then
@@ -29,6 +30,7 @@ public static class OrdersSetup
         services.AddHostedService(provider => provider.GetRequiredService<ReservationReplay>());
         services.AddHostedService(provider => provider.GetRequiredService<OrderWriter>());
         services.AddHostedService(provider => provider.GetRequiredService<PaymentWriter>());
+        services.AddHostedService<RejoinWatch>();
         return builder;
     }
 }

@@ -1,0 +1,53 @@
+using Seckill.Web.Cluster;
+using Seckill.Web.Http;
+
+namespace Seckill.Web.Orders;
+
+/// <summary>
+/// Rejoins this instance's shard when it was reclaimed while the instance still ran: taken for dead
+/// because it was silent for <c>Cluster:DeadAfter</c> (paused, starved of CPU, or cut off from the
+/// pool Redis) and then back. Its shard was fenced for good and its stock given to the pool; without
+/// this it would refuse every buyer (503 <c>unavailable</c>) until restarted. It rejoins empty, as
+/// a restart would (<see cref="ShardRejoin"/>), and the allocator gives it stock again.
+/// </summary>
+/// <remarks>
+/// Looks every heartbeat interval (one read of the shard's <c>reclaimed</c> key). It waits until
+/// its heartbeat reaches the registry again: rejoining with the last beat still old would only
+/// have the instance taken for dead, and reclaimed, once more. An instance cut off from the pool
+/// Redis cannot beat, nor take the reclaim's lock, so it stays fenced until the link is back.
+/// </remarks>
+public sealed partial class RejoinWatch(
+    ShardRejoin rejoin, IShardRouter shards, InstanceHeartbeat heartbeat, TimeProvider time, ILogger<RejoinWatch> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(InstanceHeartbeat.Interval, time);
+        while (await timer.NextTickAsync(stoppingToken))
+        {
+            try
+            {
+                if (await shards.Local.IsReclaimedAsync() && time.GetUtcNow() - heartbeat.LastBeatWritten < heartbeat.DeadAfter / 2)
+                {
+                    LogReclaimedWhileRunning(shards.Local.Id);
+                    await rejoin.RecoverAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The pool Redis, the shard or the database away: the next tick tries again.
+                LogRejoinFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Shard {ShardId} was reclaimed while this instance ran (it was silent for longer than Cluster:DeadAfter): rejoining")]
+    private partial void LogReclaimedWhileRunning(int shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejoining the reclaimed shard failed; the next tick tries again")]
+    private partial void LogRejoinFailed(Exception e);
+}
