@@ -82,12 +82,7 @@ public sealed class ReclaimTests(ITestOutputHelper output)
 
         // The sale sells out through A, B's stock included (back in the pool).
         await SellOutAsync([httpA], sale.Id, () => ++user, acknowledged);
-        var settled = await a.SettledStockAsync(sale.Id);
-        output.WriteLine($"settled: {Describe(settled)}");
-        Assert.Equal(stock, settled.Sold);
-        Assert.Equal(0, settled.Pool + settled.Available);
-        Assert.Equal(stock, acknowledged.Count);
-        AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+        await AssertSoldOnceAsync(store, a, sale.Id, stock, acknowledged);
         // B, still cut off, still refuses.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await BuyAsync(httpB, sale.Id, ++user)).Status);
     }
@@ -151,22 +146,7 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         var rejoined = (await b2.StockAsync(sale.Id)).Shards.Single(shard => shard.InstanceId == B);
         output.WriteLine($"B restarted: its shard {rejoined}");
         Assert.Equal((0L, 0L, true, false), (rejoined.Available, rejoined.Reserved, rejoined.Reachable, rejoined.Reclaimed));
-        await Eventually.TrueAsync(async () =>
-            (await a.StockAsync(sale.Id)).Shards.Single(shard => shard.InstanceId == B) is { Live: true, Reachable: true, Reclaimed: false },
-            "A to see B live again and not reclaimed", ReclaimWithin);
-
-        // Buyers through B are served: B refills from the pool.
-        var throughB = await WaveAsync([httpB2], sale.Id, () => ++user, 40);
-        acknowledged.AddRange(throughB);
-        Assert.Equal(40, throughB.Count);
-
-        await SellOutAsync([httpA, httpB2], sale.Id, () => ++user, acknowledged);
-        var settled = await a.SettledStockAsync(sale.Id);
-        output.WriteLine($"settled: {Describe(settled)}");
-        Assert.Equal(stock, settled.Sold);
-        Assert.Equal(0, settled.Pool + settled.Available);
-        Assert.Equal(stock, acknowledged.Count);
-        AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+        await SellsAgainThroughBAsync(store, a, httpA, httpB2, sale.Id, stock, () => ++user, acknowledged);
     }
 
     /// <summary>
@@ -215,24 +195,9 @@ public sealed class ReclaimTests(ITestOutputHelper output)
                 }
                 return orderId != 0;
             }, "B to sell again", ReclaimWithin);
-            Assert.Contains("was reclaimed while this instance ran", b.Log);
+            await b.LogShowsAsync("was reclaimed while this instance ran");
             Assert.False(await IsReclaimedInRegistryAsync(store, B));
-            await Eventually.TrueAsync(async () =>
-                (await a.StockAsync(sale.Id)).Shards.Single(shard => shard.InstanceId == B) is { Live: true, Reachable: true, Reclaimed: false },
-                "A to see B live again and not reclaimed", ReclaimWithin);
-
-            // Buyers through B are served again: B refills from the pool.
-            var throughB = await WaveAsync([httpB], sale.Id, () => ++user, 40);
-            acknowledged.AddRange(throughB);
-            Assert.Equal(40, throughB.Count);
-
-            await SellOutAsync([httpA, httpB], sale.Id, () => ++user, acknowledged);
-            var settled = await a.SettledStockAsync(sale.Id);
-            output.WriteLine($"settled: {Describe(settled)}");
-            Assert.Equal(stock, settled.Sold);
-            Assert.Equal(0, settled.Pool + settled.Available);
-            Assert.Equal(stock, acknowledged.Count);
-            AllocatorTests.AssertEachOrderOnce(store, sale.Id, acknowledged);
+            await SellsAgainThroughBAsync(store, a, httpA, httpB, sale.Id, stock, () => ++user, acknowledged);
         }
         catch
         {
@@ -347,6 +312,35 @@ public sealed class ReclaimTests(ITestOutputHelper output)
     }
 
 
+
+    /// <summary>
+    /// B back after its reclaim (rejoined): A sees it live and not reclaimed, B's buyers are served
+    /// (it refills from the pool), and the sale sells out through both, each unit once.
+    /// </summary>
+    private async Task SellsAgainThroughBAsync(TestStore store, SeckillProcess a, HttpClient httpA, HttpClient httpB, long saleId, int stock,
+        Func<long> nextUser, List<long> acknowledged)
+    {
+        await Eventually.TrueAsync(async () =>
+            (await a.StockAsync(saleId)).Shards.Single(shard => shard.InstanceId == B) is { Live: true, Reachable: true, Reclaimed: false },
+            "A to see B live again and not reclaimed", ReclaimWithin);
+        var throughB = await WaveAsync([httpB], saleId, nextUser, 40);
+        acknowledged.AddRange(throughB);
+        Assert.Equal(40, throughB.Count);
+
+        await SellOutAsync([httpA, httpB], saleId, nextUser, acknowledged);
+        await AssertSoldOnceAsync(store, a, saleId, stock, acknowledged);
+    }
+
+    /// <summary>The whole stock sold, nothing left anywhere, one order per unit acknowledged.</summary>
+    private async Task AssertSoldOnceAsync(TestStore store, SeckillProcess a, long saleId, int stock, List<long> acknowledged)
+    {
+        var settled = await a.SettledStockAsync(saleId);
+        output.WriteLine($"settled: {Describe(settled)}");
+        Assert.Equal(stock, settled.Sold);
+        Assert.Equal(0, settled.Pool + settled.Available);
+        Assert.Equal(stock, acknowledged.Count);
+        AllocatorTests.AssertEachOrderOnce(store, saleId, acknowledged);
+    }
 
     /// <summary>Waves of buyers until one acknowledges nothing.</summary>
     private async Task SellOutAsync(HttpClient[] clients, long saleId, Func<long> nextUser, List<long> acknowledged)
