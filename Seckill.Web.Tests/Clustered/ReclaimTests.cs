@@ -85,6 +85,13 @@ public sealed class ReclaimTests(ITestOutputHelper output)
         await AssertSoldOnceAsync(store, a, sale.Id, stock, acknowledged);
         // B, still cut off, still refuses.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await BuyAsync(httpB, sale.Id, ++user)).Status);
+
+        // The link back: B rejoins (empty) and answers as any instance does, and nothing more is sold.
+        poolLink.Restore();
+        await Eventually.TrueAsync(async () => (await BuyAsync(httpB, sale.Id, ++user)).Code == "sold_out",
+            "B to rejoin once the link is back and tell its buyers sold_out", ReclaimWithin);
+        Assert.False(await IsReclaimedInRegistryAsync(store, B));
+        Assert.Equal(stock, (await a.SettledStockAsync(sale.Id)).Sold);
     }
 
     /// <summary>
