@@ -36,9 +36,10 @@ public sealed partial class RejoinWatch(
             {
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
-                // The pool Redis, the shard or the database away: the next tick tries again.
+                // The pool Redis, the shard or the database away, or a reclaim holding the lock past
+                // the wait (an OperationCanceledException of its own): the next tick tries again.
                 LogRejoinFailed(e);
             }
         }
