@@ -14,11 +14,17 @@ namespace Seckill.Web.Orders;
 /// Looks every heartbeat interval (one read of the shard's <c>reclaimed</c> key). It waits until
 /// its heartbeat reaches the registry again: rejoining with the last beat still old would only
 /// have the instance taken for dead, and reclaimed, once more. An instance cut off from the pool
-/// Redis cannot beat, nor take the reclaim's lock, so it stays fenced until the link is back.
+/// Redis cannot beat, nor take the reclaim's lock, so it stays fenced until the link is back. A
+/// reclaim that could not reach the shard (its Redis away then) leaves no flag on it, so this does
+/// not see it: the next start does (<see cref="ShardRejoin"/>, README's durability table).
 /// </remarks>
 public sealed partial class RejoinWatch(
     ShardRejoin rejoin, IShardRouter shards, InstanceHeartbeat heartbeat, TimeProvider time, ILogger<RejoinWatch> log) : BackgroundService
 {
+    // A rejoin that failed part way (a store away at one of its steps): run again whole, even once
+    // the shard's flag is gone, since its fence may still stand.
+    private bool _unfinished;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(InstanceHeartbeat.Interval, time);
@@ -26,10 +32,16 @@ public sealed partial class RejoinWatch(
         {
             try
             {
-                if (await shards.Local.IsReclaimedAsync() && time.GetUtcNow() - heartbeat.LastBeatWritten < heartbeat.DeadAfter / 2)
+                var reclaimed = await shards.Local.IsReclaimedAsync();
+                if ((reclaimed || _unfinished) && time.GetUtcNow() - heartbeat.LastBeatWritten < heartbeat.DeadAfter / 2)
                 {
-                    LogReclaimedWhileRunning(shards.Local.Id);
+                    if (!_unfinished)
+                    {
+                        LogReclaimedWhileRunning(shards.Local.Id);
+                    }
+                    _unfinished = true;
                     await rejoin.RecoverAsync(stoppingToken);
+                    _unfinished = false;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -42,9 +42,12 @@ public sealed partial class ShardRejoin(
             await recovery.RecoverAsync(cancellationToken);
             if (reclaimed)
             {
+                // The registry's mark first, the shard's own flag next: a rejoin cut short between
+                // the two still finds its shard reclaimed and is run again whole, never taken for a
+                // reclaim that could not reach the shard (which drops its unwritten reservations).
                 LogRejoining(shard.Id);
-                await shard.RejoinAsync();
                 await registry.ForgetReclaimedAsync(shard.Id);
+                await shard.RejoinAsync();
                 await shard.LiftFenceAsync();
             }
             return reclaimed;
