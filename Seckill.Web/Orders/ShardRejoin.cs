@@ -17,8 +17,8 @@ namespace Seckill.Web.Orders;
 public sealed partial class ShardRejoin(
     IOrderStore orders, ShardRecovery recovery, IShardRouter shards, IInstanceRegistry registry, TimeProvider time, ILogger<ShardRejoin> log)
 {
-    /// <summary>Recovers the shard; rejoins it if it was reclaimed. Whether it was.</summary>
-    public async Task<bool> RecoverAsync(CancellationToken cancellationToken)
+    /// <summary>Recovers the shard; rejoins it if it was reclaimed.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var shard = shards.Local;
         var owner = $"rejoin-{shard.Id}-{Guid.NewGuid():N}";
@@ -50,7 +50,6 @@ public sealed partial class ShardRejoin(
                 await shard.RejoinAsync();
                 await shard.LiftFenceAsync();
             }
-            return reclaimed;
         }
         finally
         {
